@@ -1,0 +1,90 @@
+"""One alert per incident, not per API call: findings that share rule, severity, account, region, principal
+and subject fold into one alert with a count (500 RunInstances calls become one alert saying 500)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptoguard.rules.base import Finding, Severity
+from cryptoguard.state import WindowStore
+
+MAX_EVENT_IDS = 20
+SUBJECT_LIMIT = 100  # SNS email subjects are cut at 100 characters
+# Re-notify an open incident only when its count reaches one of these, so a flood stays a handful of messages.
+RENOTIFY_AT = (10, 100, 1000, 10000)
+
+
+@dataclass
+class Alert:
+    rule_id: str
+    title: str
+    severity: Severity
+    account: str
+    region: str
+    principal: str
+    incident: str
+    seed: str
+    mitre: str
+    count: int = 0
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    event_ids: list[str] = field(default_factory=list)
+    event_names: set[str] = field(default_factory=set)
+    source_ips: set[str] = field(default_factory=set)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def add(self, finding: Finding) -> None:
+        r = finding.record
+        self.count += 1
+        self.first_seen = min(filter(None, (self.first_seen, r.event_time)))
+        self.last_seen = max(filter(None, (self.last_seen, r.event_time)))
+        if len(self.event_ids) < MAX_EVENT_IDS and r.event_id:
+            self.event_ids.append(r.event_id)
+        self.event_names.add(r.event_name)
+        if r.source_ip:
+            self.source_ips.add(r.source_ip)
+        self.details = finding.details  # the latest finding carries the running totals
+
+    @property
+    def subject(self) -> str:
+        who = self.principal.rsplit("/", 1)[-1] or self.principal
+        times = f" x{self.count}" if self.count > 1 else ""
+        text = f"[{self.severity.name}] {self.title}{times} - {self.account}/{self.region} by {who}"
+        return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule_id": self.rule_id, "title": self.title, "severity": self.severity.name, "account": self.account,
+            "region": self.region, "principal": self.principal, "count": self.count,
+            "first_seen": self.first_seen.isoformat() if self.first_seen else None,
+            "last_seen": self.last_seen.isoformat() if self.last_seen else None,
+            "event_ids": self.event_ids, "event_names": sorted(self.event_names),
+            "source_ips": sorted(self.source_ips), "seed": self.seed, "mitre": self.mitre, "details": self.details,
+            "incident": self.incident,
+        }
+
+    def body(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str)
+
+
+def aggregate(findings: Iterable[Finding]) -> list[Alert]:
+    alerts: dict[str, Alert] = {}
+    for f in findings:
+        r = f.record
+        alert = alerts.get(f.incident)
+        if alert is None:
+            alert = alerts[f.incident] = Alert(f.rule.id, f.rule.title, f.severity, r.account, r.region, r.principal,
+                                               f.incident, f.rule.seed, f.rule.mitre)
+        alert.add(f)
+    return sorted(alerts.values(), key=lambda a: (-a.severity, a.rule_id, a.incident))
+
+
+def worth_sending(alert: Alert, store: WindowStore, window: timedelta) -> bool:
+    """True for a new incident, and again when its running count crosses a RENOTIFY_AT mark."""
+    before = store.bump(alert.incident, alert.count, alert.last_seen or datetime.now(), window)
+    after = before + alert.count
+    return before == 0 or any(before < mark <= after for mark in RENOTIFY_AT)

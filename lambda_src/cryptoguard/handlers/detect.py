@@ -1,0 +1,55 @@
+"""Lambda entry point: SQS batches of EventBridge events from the central bus -> rules -> alerts on SNS.
+
+Environment: TOPIC_ARN (required), CRYPTOGUARD_SETTINGS (JSON, see settings.py), STATE_TABLE (DynamoDB
+table for correlation windows; without it windows live only as long as the execution environment), and
+DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from typing import Any
+
+import boto3
+
+from cryptoguard.notify import publish
+from cryptoguard.pipeline import process
+from cryptoguard.rules import Context
+from cryptoguard.settings import Settings
+from cryptoguard.state import DynamoStore, MemoryStore
+
+logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+_CONTEXT: Context | None = None
+
+
+def _context() -> Context:
+    global _CONTEXT
+    if _CONTEXT is None:
+        table = os.environ.get("STATE_TABLE")
+        _CONTEXT = Context(Settings.from_env(), DynamoStore(table) if table else MemoryStore())
+    return _CONTEXT
+
+
+def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any]:
+    ctx = _context()
+    sns = boto3.client("sns")
+    topic = os.environ["TOPIC_ARN"]
+    dlq = os.environ.get("DEAD_LETTER_QUEUE_URL")
+    sqs = boto3.client("sqs") if dlq else None
+
+    def set_aside(message: dict, reason: str) -> bool:
+        if sqs is None:
+            return False
+        body = message["body"] if isinstance(message.get("body"), str) else json.dumps(message.get("body"))
+        sqs.send_message(QueueUrl=dlq, MessageBody=body, MessageAttributes={
+            "reason": {"DataType": "String", "StringValue": reason[:1000]},
+            "source_message_id": {"DataType": "String", "StringValue": str(message.get("messageId", "?"))}})
+        return True
+
+    records = event.get("Records") if isinstance(event, dict) else None
+    result = process(records if isinstance(records, list) else [], ctx, lambda a: publish(sns, topic, a), set_aside)
+    logging.info(json.dumps({"records": len(records or []), "findings": len(result.findings),
+                             "alerts": len(result.alerts), "sent": len(result.sent),
+                             "malformed": len(result.malformed), "retry": len(result.failed)}))
+    return result.batch_item_failures()

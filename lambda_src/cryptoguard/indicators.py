@@ -1,0 +1,107 @@
+"""Indicators of mining payloads and helpers to read instance types and counts out of launch requests."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Iterator
+from typing import Any
+
+# Strong: each one alone marks a mining payload (seed 002: SRBMiner and rplant.xyz pools; seed 004: meson_cdn,
+# gaganode). Weak: common in benign scripts too, reported only alongside a strong one.
+STRONG_INDICATORS = (
+    "xmrig", "stratum+tcp://", "stratum+ssl://", "stratum2+tcp://", "rplant.xyz", "meson_cdn", "meson.network",
+    "gaganode", "srbminer", "sbrminer", "nanominer", "lolminer", "phoenixminer", "nbminer", "t-rex", "cpuminer",
+    "minerd", "randomvirel", "nicehash", "moneroocean", "supportxmr", "unmineable", "2miners.com", "nanopool.org",
+    "hashvault.pro", "xmrpool", "c3pool", "herominers",
+)
+WEAK_INDICATORS = ("nproc --all", "$(nproc)", "--threads", "cpulimit", "hugepages")
+REDACTED = "<sensitiveDataRemoved>"
+_BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{16,}$")
+
+
+def decode_user_data(value: Any) -> str:
+    """User data as text: CloudTrail shows it base64 encoded (or redacted); plain text is passed through."""
+    if not isinstance(value, str) or not value or value == REDACTED:
+        return ""
+    if _BASE64.match(value):
+        try:
+            return base64.b64decode(value, validate=False).decode("utf-8", errors="replace")
+        except (binascii.Error, ValueError):
+            return value
+    return value
+
+
+def find_indicators(text: str) -> list[str]:
+    lowered = text.lower()
+    strong = [i for i in STRONG_INDICATORS if i in lowered]
+    return strong + [i for i in WEAK_INDICATORS if i in lowered] if strong else []
+
+
+def walk(value: Any) -> Iterator[tuple[str, Any]]:
+    """Every (key, value) pair in a nested request, case-insensitively keyed."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield str(k).lower(), v
+            yield from walk(v)
+    elif isinstance(value, list):
+        for item in value:
+            yield from walk(item)
+
+
+def strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+
+def instance_types(request: dict) -> list[str]:
+    """Every instance type a launch request, launch template or Auto Scaling group names."""
+    found = {str(v) for k, v in walk(request) if k == "instancetype" and isinstance(v, str)}
+    return sorted(found)
+
+
+def family_prefix(instance_type: str) -> str:
+    """'g4dn.xlarge' -> 'g', 'inf2.xlarge' -> 'inf', 'p3.16xlarge' -> 'p'."""
+    match = re.match(r"[a-z]+", instance_type.lower())
+    return match.group(0) if match else ""
+
+
+def is_accelerated(instance_type: str, accelerated: tuple[str, ...], allowed: tuple[str, ...]) -> bool:
+    family = instance_type.split(".", 1)[0].lower()
+    prefix = family_prefix(instance_type)
+    if prefix not in accelerated:
+        return False
+    return not any(family == a or prefix == a or instance_type == a for a in allowed)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def requested_instances(event_name: str, request: dict, response: dict) -> int:
+    """How many instances a launch call asked for (or got, if more)."""
+    if event_name == "RunInstances":
+        items = (request.get("instancesSet") or {}).get("items") or [{}]
+        asked = sum(max(_int(i.get("minCount")), _int(i.get("maxCount"))) for i in items if isinstance(i, dict))
+        asked = asked or max(_int(request.get("minCount")), _int(request.get("maxCount")))
+        got = len(((response.get("instancesSet") or {}).get("items")) or [])
+        return max(asked, got, 1)
+    if event_name == "CreateFleet":
+        spec = (request.get("CreateFleetRequest") or request).get("TargetCapacitySpecification") or {}
+        return _int(spec.get("TotalTargetCapacity"))
+    if event_name in ("RequestSpotInstances", "RunScheduledInstances"):
+        return max(_int(request.get("instanceCount")), 1)
+    if event_name == "RequestSpotFleet":
+        config = request.get("spotFleetRequestConfig") or {}
+        return _int(config.get("targetCapacity"))
+    return 0

@@ -1,0 +1,103 @@
+"""The EventBridge patterns (data/patterns.json) and a local matcher for them.
+
+The matcher implements the subset of EventBridge pattern syntax that the data file uses (exact values,
+prefix, anything-but, numeric, exists), so that `hunt` over CloudTrail archives sees exactly the records
+EventBridge would have delivered. A test holds it to EventBridge's own answer (TestEventPattern).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+DATA_FILE = Path(__file__).parent / "data" / "patterns.json"
+ALL_EVENTS_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+GLOBAL_REGION = "us-east-1"
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    description: str
+    scope: str  # every_region | unused_regions | global
+    read_only: bool
+    pattern: dict
+
+    @property
+    def rule_state(self) -> str:
+        return ALL_EVENTS_STATE if self.read_only else "ENABLED"
+
+    def applies_in(self, region: str, allowed_regions: tuple[str, ...]) -> bool:
+        if self.scope == "global":
+            return region == GLOBAL_REGION
+        if self.scope == "unused_regions":
+            return bool(allowed_regions) and region not in allowed_regions
+        return True
+
+
+def with_severity_threshold(pattern: dict, threshold: float) -> dict:
+    """The GuardDuty severity pattern with a deployment's threshold (Terraform does the same)."""
+    if "severity" not in pattern.get("detail", {}):
+        return pattern
+    return {**pattern, "detail": {**pattern["detail"], "severity": [{"numeric": [">=", threshold]}]}}
+
+
+@cache
+def load(path: Path = DATA_FILE) -> tuple[Pattern, ...]:
+    data = json.loads(path.read_text())
+    return tuple(Pattern(name, p["description"], p["scope"], p["read_only"], p["pattern"])
+                 for name, p in data["patterns"].items())
+
+
+def _match_value(condition: Any, value: Any) -> bool:
+    if not isinstance(condition, dict):
+        return condition == value
+    if "prefix" in condition:
+        return isinstance(value, str) and value.startswith(condition["prefix"])
+    if "anything-but" in condition:
+        excluded = condition["anything-but"]
+        excluded = excluded if isinstance(excluded, list) else [excluded]
+        return value is not None and value not in excluded
+    if "numeric" in condition:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return False
+        ops = condition["numeric"]
+        checks = {">": value.__gt__, ">=": value.__ge__, "<": value.__lt__, "<=": value.__le__, "=": value.__eq__}
+        return all(checks[ops[i]](ops[i + 1]) for i in range(0, len(ops), 2))
+    if "exists" in condition:
+        return (value is not None) == condition["exists"]
+    raise ValueError(f"pattern operator not supported by the local matcher: {condition}")
+
+
+def matches(pattern: dict, event: Any) -> bool:
+    """True when EventBridge would deliver `event` to a rule with `pattern`."""
+    if not isinstance(event, dict):
+        return False
+    for key, condition in pattern.items():
+        value = event.get(key)
+        if isinstance(condition, dict):
+            if not matches(condition, value if isinstance(value, dict) else {}):
+                return False
+            continue
+        values = value if isinstance(value, list) else [value]
+        if value is None and all(isinstance(c, dict) and c.get("exists") is False for c in condition):
+            continue
+        if not any(_match_value(c, v) for c in condition for v in values):
+            return False
+    return True
+
+
+def delivered(event: dict, region: str, allowed_regions: tuple[str, ...], severity_threshold: float,
+              read_only: bool) -> list[str]:
+    """Names of the patterns whose rules would deliver this event, in this region."""
+    names = []
+    for p in load():
+        if read_only and not p.read_only:
+            continue  # EventBridge drops read-only events unless the rule asks for all management events
+        if p.applies_in(region, allowed_regions) and matches(with_severity_threshold(p.pattern, severity_threshold),
+                                                             event):
+            names.append(p.name)
+    return names

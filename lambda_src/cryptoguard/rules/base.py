@@ -1,0 +1,95 @@
+"""What a rule is and what it returns. Rules are pure functions of a record plus a Context (settings and a
+window store) that yield Findings; only handlers and the CLI talk to AWS."""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import IntEnum
+from typing import Any
+
+from cryptoguard.records import Record
+from cryptoguard.settings import Settings
+from cryptoguard.state import MemoryStore, WindowStore
+
+
+class Severity(IntEnum):
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @classmethod
+    def parse(cls, name: str) -> Severity:
+        try:
+            return cls[name.strip().upper()]
+        except KeyError:
+            raise ValueError(f"unknown severity {name!r}: use one of {', '.join(s.name for s in cls)}") from None
+
+
+SEEDS = {
+    "000": "Serverworks: preparing for cryptomining abuse in AWS (unused regions, GPU fleets, GuardDuty, cost)",
+    "002": "AWS Security Blog, Dec 2025: GuardDuty Extended Threat Detection uncovers an EC2/ECS mining campaign",
+    "004": "Sysdig TRT, Mar 2024: Meson CDN nodes on 6,000 micro instances (bandwidth/storage mining)",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    severity: Severity
+    seed: str
+    mitre: str
+    description: str
+
+    def finding(self, record: Record, details: dict[str, Any] | None = None, severity: Severity | None = None,
+                subject: str = "") -> Finding:
+        """A finding of this rule. `subject` narrows the incident (a user name, a group) beyond
+        account/region/principal, so that unrelated resources are not folded into one alert."""
+        return Finding(self, severity if severity is not None else self.severity, record, details or {}, subject)
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: Rule
+    severity: Severity
+    record: Record
+    details: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""
+
+    @property
+    def incident(self) -> str:
+        r = self.record
+        return "|".join((self.rule.id, self.severity.name, r.account, r.region, r.principal, self.subject))
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.record
+        return {
+            "rule_id": self.rule.id, "severity": self.severity.name, "title": self.rule.title,
+            "event_id": r.event_id, "event_name": r.event_name, "event_time": r.event_time.isoformat(),
+            "account": r.account, "region": r.region, "principal": r.principal, "source_ip": r.source_ip,
+            "user_agent": r.user_agent, "seed": self.rule.seed, "mitre": self.rule.mitre, "details": self.details,
+        }
+
+
+@dataclass
+class Context:
+    settings: Settings = field(default_factory=Settings)
+    store: WindowStore = field(default_factory=MemoryStore)
+
+    def minutes(self, value: int) -> timedelta:
+        return timedelta(minutes=value)
+
+    def allowlisted(self, record: Record) -> bool:
+        names = [record.principal, record.session_issuer]
+        return any(fnmatch.fnmatchcase(n, p) for p in self.settings.allowlisted_principals for n in names if n)
+
+    def key(self, family: str, record: Record) -> str:
+        return f"{family}|{record.account}|{record.principal}"
+
+
+Check = Callable[[Record, Context], Iterator[Finding]]

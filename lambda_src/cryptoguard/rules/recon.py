@@ -1,0 +1,51 @@
+"""Reconnaissance before the launch and the chain recon -> launch (seed 002: GetServiceQuota, then
+RunInstances with DryRun, then the fleet within ten minutes)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from cryptoguard.records import Record
+from cryptoguard.rules.base import Context, Finding, Rule, Severity
+from cryptoguard.rules.compute import DRY_RUN, LAUNCH_EVENTS
+
+DRY_RUN_PROBE = Rule("CG-RECON-001", "Permission probe with DryRun", Severity.MEDIUM, "002", "T1580",
+                     "An API call answered Client.DryRunOperation: the caller tested that it may launch, "
+                     "without launching. Rare outside tooling that an allow-list should name.")
+QUOTA_RECON = Rule("CG-RECON-002", "Burst of service quota look-ups", Severity.MEDIUM, "002", "T1580",
+                   "quota_recon_burst_threshold GetServiceQuota / ListServiceQuotas calls or more by one principal "
+                   "within burst_window_minutes.")
+RECON_THEN_LAUNCH = Rule("CG-CHAIN-001", "Reconnaissance followed by a launch", Severity.CRITICAL, "002", "T1496",
+                         "The same principal probed (DryRun, quota look-ups) and then launched compute within "
+                         "recon_chain_window_minutes: the opening of seed 002's campaign.")
+RULES = (DRY_RUN_PROBE, QUOTA_RECON, RECON_THEN_LAUNCH)
+
+QUOTA_EVENTS = {"GetServiceQuota", "ListServiceQuotas", "GetAWSDefaultServiceQuota"}
+CHAIN_LAUNCHES = LAUNCH_EVENTS | {"CreateAutoScalingGroup", "RegisterTaskDefinition", "CreateService", "RunTask"}
+
+
+def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
+    s = ctx.settings
+    chain_window = ctx.minutes(s.recon_chain_window_minutes)
+    if record.error_code == DRY_RUN:
+        ctx.store.add(ctx.key("recon", record), f"{record.event_name}:{record.event_id}", record.event_time,
+                      chain_window)
+        yield DRY_RUN_PROBE.finding(record, {"api": record.event_name})
+    elif record.event_name in QUOTA_EVENTS and record.service == "servicequotas":
+        ctx.store.add(ctx.key("recon", record), f"{record.event_name}:{record.event_id}", record.event_time,
+                      chain_window)
+        entries = ctx.store.add(ctx.key("quota", record), record.event_id, record.event_time,
+                                ctx.minutes(s.burst_window_minutes))
+        if len(entries) >= s.quota_recon_burst_threshold:
+            yield QUOTA_RECON.finding(record, {"lookups_in_window": len(entries),
+                                               "service_code": record.request.get("serviceCode"),
+                                               "quota_code": record.request.get("quotaCode")})
+    elif record.event_name in CHAIN_LAUNCHES and record.succeeded and not record.by_aws_service:
+        probes = ctx.store.recent(ctx.key("recon", record), record.event_time, chain_window)
+        if probes:
+            yield RECON_THEN_LAUNCH.finding(record, {
+                "recon": sorted({p.member.split(":", 1)[0] for p in probes}), "recon_calls": len(probes),
+                "first_recon": min(p.at for p in probes).isoformat(), "launch": record.event_name})
+
+
+CHECKS = (_recon,)

@@ -8,6 +8,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from cryptoguard.records import as_dict, as_list
+
 # Strong: each one alone marks a mining payload (seed 002: SRBMiner and rplant.xyz pools; seed 004: meson_cdn,
 # gaganode). Weak: common in benign scripts too, reported only alongside a strong one.
 STRONG_INDICATORS = (
@@ -91,17 +93,16 @@ def _int(value: Any) -> int:
 def requested_instances(event_name: str, request: dict, response: dict) -> int:
     """How many instances a launch call asked for (or got, if more)."""
     if event_name == "RunInstances":
-        items = (request.get("instancesSet") or {}).get("items") or [{}]
+        items = as_list(as_dict(request.get("instancesSet")).get("items"))
         asked = sum(max(_int(i.get("minCount")), _int(i.get("maxCount"))) for i in items if isinstance(i, dict))
         asked = asked or max(_int(request.get("minCount")), _int(request.get("maxCount")))
-        got = len(((response.get("instancesSet") or {}).get("items")) or [])
+        got = len(as_list(as_dict(response.get("instancesSet")).get("items")))
         return max(asked, got, 1)
     if event_name == "CreateFleet":
-        spec = (request.get("CreateFleetRequest") or request).get("TargetCapacitySpecification") or {}
-        return _int(spec.get("TotalTargetCapacity"))
+        fleet = as_dict(request.get("CreateFleetRequest")) or request
+        return _int(as_dict(fleet.get("TargetCapacitySpecification")).get("TotalTargetCapacity"))
     if event_name in ("RequestSpotInstances", "RunScheduledInstances"):
         return max(_int(request.get("instanceCount")), 1)
     if event_name == "RequestSpotFleet":
-        config = request.get("spotFleetRequestConfig") or {}
-        return _int(config.get("targetCapacity"))
+        return _int(as_dict(request.get("spotFleetRequestConfig")).get("targetCapacity"))
     return 0

@@ -17,6 +17,7 @@ from cryptoguard.rules import Context, Finding, evaluate
 
 log = logging.getLogger("cryptoguard")
 INCIDENT_WINDOW = timedelta(hours=6)
+DUPLICATE_WINDOW = timedelta(hours=24)
 
 
 @dataclass
@@ -25,6 +26,7 @@ class BatchResult:
     alerts: list[Alert] = field(default_factory=list)
     sent: list[Alert] = field(default_factory=list)
     malformed: list[tuple[str, str]] = field(default_factory=list)  # (message id, reason)
+    duplicates: int = 0
     failed: list[str] = field(default_factory=list)  # message ids to retry
 
     def batch_item_failures(self) -> dict[str, list[dict[str, str]]]:
@@ -51,7 +53,18 @@ def process(messages: Iterable[dict], ctx: Context, send: Callable[[Alert], None
             if not isinstance(message, dict) or "body" not in message:
                 raise MalformedEvent("queue record has no body")
             record = normalise(_event(message["body"]))
-            result.findings.extend(evaluate(record, ctx))
+            claim = f"event|{record.account}|{record.event_id}|{record.event_time.isoformat()}"
+            if not ctx.store.claim(claim, DUPLICATE_WINDOW):
+                result.duplicates += 1
+                continue
+            try:
+                findings = evaluate(record, ctx)
+            except Exception:
+                ctx.store.release(claim)  # let the retry evaluate it again
+                raise
+            for finding in findings:  # one line per detection, for CloudWatch Logs Insights
+                log.info(json.dumps({"message": "finding", **finding.to_dict()}, default=str))
+            result.findings.extend(findings)
         except MalformedEvent as exc:
             log.error(json.dumps({"message": "malformed event", "message_id": message_id, "reason": str(exc)}))
             result.malformed.append((message_id, str(exc)))

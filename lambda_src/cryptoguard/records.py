@@ -90,8 +90,13 @@ def _principal(identity: dict) -> tuple[str, str, str]:
     return str(arn or "unknown"), kind, issuer
 
 
-def _dict(value: Any) -> dict:
+def as_dict(value: Any) -> dict:
+    """Request fields are attacker- and producer-controlled: read nested ones through these, never directly."""
     return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list:
+    return value if isinstance(value, list) else []
 
 
 def from_cloudtrail(record: Any) -> Record:
@@ -101,7 +106,7 @@ def from_cloudtrail(record: Any) -> Record:
     missing = [k for k in ("eventName", "eventSource", "eventTime") if not isinstance(record.get(k), str)]
     if missing:
         raise MalformedEvent(f"CloudTrail record lacks {', '.join(missing)}")
-    identity = _dict(record.get("userIdentity"))
+    identity = as_dict(record.get("userIdentity"))
     principal, kind, issuer = _principal(identity)
     return Record(
         event_id=str(record.get("eventID", "")),
@@ -119,8 +124,8 @@ def from_cloudtrail(record: Any) -> Record:
         invoked_by=str(identity.get("invokedBy", "")),
         read_only=record.get("readOnly") in (True, "true"),
         error_code=str(record.get("errorCode") or ""),
-        request=_dict(record.get("requestParameters")),
-        response=_dict(record.get("responseElements")),
+        request=as_dict(record.get("requestParameters")),
+        response=as_dict(record.get("responseElements")),
     )
 
 
@@ -128,10 +133,10 @@ def from_guardduty(event: dict) -> Record:
     finding = event.get("detail")
     if not isinstance(finding, dict) or not isinstance(finding.get("type"), str):
         raise MalformedEvent("GuardDuty event has no finding type in detail")
-    resource = _dict(finding.get("resource"))
-    key = _dict(resource.get("accessKeyDetails"))
-    action = _dict(_dict(finding.get("service")).get("action"))
-    api = _dict(action.get("awsApiCallAction"))
+    resource = as_dict(finding.get("resource"))
+    key = as_dict(resource.get("accessKeyDetails"))
+    action = as_dict(as_dict(finding.get("service")).get("action"))
+    api = as_dict(action.get("awsApiCallAction"))
     return Record(
         event_id=str(finding.get("id") or event.get("id", "")),
         event_name=finding["type"],
@@ -141,7 +146,7 @@ def from_guardduty(event: dict) -> Record:
         region=str(finding.get("region") or event.get("region", "")),
         principal=str(key.get("principalId") or key.get("userName") or resource.get("resourceType", "unknown")),
         access_key_id=str(key.get("accessKeyId", "")),
-        source_ip=str(_dict(_dict(api.get("remoteIpDetails"))).get("ipAddressV4", "")),
+        source_ip=str(as_dict(as_dict(api.get("remoteIpDetails"))).get("ipAddressV4", "")),
         finding=finding,
     )
 

@@ -19,7 +19,8 @@ from cryptoguard.rules import Context
 from cryptoguard.settings import Settings
 from cryptoguard.state import DynamoStore, MemoryStore
 
-logging.getLogger().setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+log = logging.getLogger("cryptoguard")
+log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
 _CONTEXT: Context | None = None
 
 
@@ -48,8 +49,10 @@ def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any
         return True
 
     records = event.get("Records") if isinstance(event, dict) else None
+    if not isinstance(records, list):
+        log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
     result = process(records if isinstance(records, list) else [], ctx, lambda a: publish(sns, topic, a), set_aside)
-    logging.info(json.dumps({"records": len(records or []), "findings": len(result.findings),
+    log.info(json.dumps({"records": len(records or []), "findings": len(result.findings), "duplicates": result.duplicates,
                              "alerts": len(result.alerts), "sent": len(result.sent),
                              "malformed": len(result.malformed), "retry": len(result.failed)}))
     return result.batch_item_failures()

@@ -12,7 +12,7 @@ from typing import Any
 
 from cryptoguard.records import Record
 from cryptoguard.settings import Settings
-from cryptoguard.state import MemoryStore, WindowStore
+from cryptoguard.state import Entry, MemoryStore, WindowStore, densest, weight
 
 
 class Severity(IntEnum):
@@ -90,6 +90,14 @@ class Context:
 
     def key(self, family: str, record: Record) -> str:
         return f"{family}|{record.account}|{record.principal}"
+
+    def burst(self, family: str, record: Record, member: str, minutes: int, weight_: int = 1,
+              score: Callable[[list[Entry]], int] = weight) -> list[Entry]:
+        """Record this call of the principal's and return the busiest `minutes`-long run of such calls that
+        includes it."""
+        window = self.minutes(minutes)
+        entries = self.store.add(self.key(family, record), member, record.event_time, window, weight_)
+        return densest(entries, record.event_time, window, score)
 
 
 Check = Callable[[Record, Context], Iterator[Finding]]

@@ -17,6 +17,7 @@ from cryptoguard.indicators import (
 )
 from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
+from cryptoguard.state import Entry, weight
 
 UNUSED_REGION = Rule("CG-REGION-001", "Activity in a region the organisation does not use", Severity.HIGH, "000",
                      "T1535", "A write API call by a person or workload in a region outside allowed_regions.")
@@ -71,17 +72,20 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     base = {"instances": count, "instance_types": types}
     if count >= s.max_instances_per_call:
         yield LARGE_LAUNCH.finding(record, {**base, "threshold": s.max_instances_per_call})
-    window = ctx.minutes(s.launch_window_minutes)
-    entries = ctx.store.add(ctx.key("launch", record), f"{record.region}/{record.event_id}", record.event_time,
-                            window, weight=count)
-    total = sum(e.weight for e in entries)
+    member = f"{record.region}/{record.event_id}"
+    total = weight(ctx.burst("launch", record, member, s.launch_window_minutes, count))
     if total >= s.max_instances_per_window:
         yield LAUNCH_BURST.finding(record, {**base, "instances_in_window": total,
                                             "window_minutes": s.launch_window_minutes}, subject="window")
-    regions = sorted({e.member.split("/", 1)[0] for e in entries})
+    spread = ctx.burst("launch", record, member, s.launch_window_minutes, count, score=_region_count)
+    regions = sorted({e.member.split("/", 1)[0] for e in spread})
     if len(regions) >= s.multi_region_launch_threshold:
         yield MULTI_REGION.finding(record, {"regions": regions, "instances_in_window": total,
                                             "window_minutes": s.launch_window_minutes}, subject="regions")
+
+
+def _region_count(entries: list[Entry]) -> int:
+    return len({e.member.split("/", 1)[0] for e in entries})
 
 
 def _auto_scaling(record: Record, ctx: Context) -> Iterator[Finding]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cryptoguard.indicators import find_indicators, strings
-from cryptoguard.records import Record
+from cryptoguard.records import Record, as_list
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
 LARGE_TASK = Rule("CG-ECS-001", "ECS task definition asking for mining-sized CPU", Severity.HIGH, "002", "T1496",
@@ -37,7 +37,7 @@ def _task_definition(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     request = record.request
-    containers = [c for c in request.get("containerDefinitions") or [] if isinstance(c, dict)]
+    containers = [c for c in as_list(request.get("containerDefinitions")) if isinstance(c, dict)]
     family = str(request.get("family", ""))
     cpu = max([_cpu(request.get("cpu"))] + [_cpu(c.get("cpu")) for c in containers])
     if cpu >= s.task_cpu_threshold:
@@ -61,9 +61,7 @@ def _services(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     if record.event_name == "CreateCluster":
-        window = ctx.minutes(s.burst_window_minutes)
-        entries = ctx.store.add(ctx.key("ecs-cluster", record), record.event_id or str(record.request),
-                                record.event_time, window)
+        entries = ctx.burst("ecs-cluster", record, record.event_id, s.burst_window_minutes)
         if len(entries) >= s.cluster_burst_threshold:
             yield CLUSTER_BURST.finding(record, {"clusters_in_window": len(entries),
                                                  "window_minutes": s.burst_window_minutes})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cryptoguard.records import Record
+from cryptoguard.records import Record, as_dict
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
 CRYPTO_FINDING = Rule("CG-GD-001", "GuardDuty: cryptomining finding", Severity.HIGH, "002", "T1496",
@@ -31,7 +31,7 @@ def _guardduty(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     kind = record.event_name
     score = _severity(finding)
-    resource = finding.get("resource") if isinstance(finding.get("resource"), dict) else {}
+    resource = as_dict(finding.get("resource"))
     details = {"finding_type": kind, "finding_id": finding.get("id"), "guardduty_severity": score,
                "resource_type": resource.get("resourceType"), "title": finding.get("title")}
     if kind.startswith(CRYPTO_PREFIXES):

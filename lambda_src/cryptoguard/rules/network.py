@@ -27,8 +27,7 @@ def _bursts(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     family, rule, setting = spec
     threshold = getattr(ctx.settings, setting)
-    entries = ctx.store.add(ctx.key(family, record), record.event_id, record.event_time,
-                            ctx.minutes(ctx.settings.burst_window_minutes))
+    entries = ctx.burst(family, record, record.event_id, ctx.settings.burst_window_minutes)
     if len(entries) >= threshold:
         yield rule.finding(record, {"calls_in_window": len(entries), "threshold": threshold,
                                     "window_minutes": ctx.settings.burst_window_minutes})

@@ -37,8 +37,9 @@ def _protection_requested(record: Record) -> bool:
             value = value.get("value")
         if request.get("attribute") == "disableApiTermination":
             value = request.get("value")
-        return value in _TRUE
-    return record.event_name == "RunInstances" and request.get("disableApiTermination") in _TRUE
+        return isinstance(value, bool | str) and value in _TRUE
+    value = request.get("disableApiTermination")
+    return record.event_name == "RunInstances" and isinstance(value, bool | str) and value in _TRUE
 
 
 def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
@@ -46,8 +47,7 @@ def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     instance = str(record.request.get("instanceId", ""))
-    entries = ctx.store.add(ctx.key("termination-protection", record), instance or record.event_id,
-                            record.event_time, ctx.minutes(s.burst_window_minutes))
+    entries = ctx.burst("termination-protection", record, instance or record.event_id, s.burst_window_minutes)
     burst = len(entries) >= s.termination_protection_burst_threshold
     yield TERMINATION_PROTECTION.finding(
         record, {"instance_id": instance, "protected_in_window": len(entries), "window_minutes": s.burst_window_minutes},
@@ -76,9 +76,8 @@ def _iam(record: Record, ctx: Context) -> Iterator[Finding]:
     if not user:
         return
     window = ctx.minutes(ctx.settings.iam_window_minutes)
-    steps = {e.member.split(":", 1)[0] for e in ctx.store.add(ctx.key("iam", record), f"{name}:{user}:{record.event_id}",
-                                                                record.event_time, window)
-             if e.member.split(":")[1] == user}
+    entries = ctx.store.add(ctx.key("iam", record), f"{name}:{user}:{record.event_id}", record.event_time, window)
+    steps = {e.member.split(":", 1)[0] for e in entries if e.member.split(":")[1] == user}
     if "CreateUser" not in steps or "CreateAccessKey" not in steps:
         return
     escalated = bool(steps & {"CreateLoginProfile", "AttachUserPolicy", "PutUserPolicy"})

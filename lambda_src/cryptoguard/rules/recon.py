@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 from cryptoguard.rules.compute import DRY_RUN, LAUNCH_EVENTS
+from cryptoguard.state import Entry
 
 DRY_RUN_PROBE = Rule("CG-RECON-001", "Permission probe with DryRun", Severity.MEDIUM, "002", "T1580",
                      "An API call answered Client.DryRunOperation: the caller tested that it may launch, "
@@ -27,25 +28,35 @@ CHAIN_LAUNCHES = LAUNCH_EVENTS | {"CreateAutoScalingGroup", "RegisterTaskDefinit
 def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
     s = ctx.settings
     chain_window = ctx.minutes(s.recon_chain_window_minutes)
-    if record.error_code == DRY_RUN:
-        ctx.store.add(ctx.key("recon", record), f"{record.event_name}:{record.event_id}", record.event_time,
-                      chain_window)
-        yield DRY_RUN_PROBE.finding(record, {"api": record.event_name})
-    elif record.event_name in QUOTA_EVENTS and record.service == "servicequotas":
-        ctx.store.add(ctx.key("recon", record), f"{record.event_name}:{record.event_id}", record.event_time,
-                      chain_window)
-        entries = ctx.store.add(ctx.key("quota", record), record.event_id, record.event_time,
-                                ctx.minutes(s.burst_window_minutes))
-        if len(entries) >= s.quota_recon_burst_threshold:
-            yield QUOTA_RECON.finding(record, {"lookups_in_window": len(entries),
-                                               "service_code": record.request.get("serviceCode"),
-                                               "quota_code": record.request.get("quotaCode")})
+    member = f"{record.event_name}:{record.event_id}"
+    is_recon = record.error_code == DRY_RUN or (record.event_name in QUOTA_EVENTS and record.service == "servicequotas")
+    if is_recon:
+        ctx.store.add(ctx.key("recon", record), member, record.event_time, chain_window)
+        if record.error_code == DRY_RUN:
+            yield DRY_RUN_PROBE.finding(record, {"api": record.event_name})
+        else:
+            lookups = ctx.burst("quota", record, record.event_id, s.burst_window_minutes)
+            if len(lookups) >= s.quota_recon_burst_threshold:
+                yield QUOTA_RECON.finding(record, {"lookups_in_window": len(lookups),
+                                                   "service_code": record.request.get("serviceCode"),
+                                                   "quota_code": record.request.get("quotaCode")})
+        # A launch evaluated before this probe arrived (queues do not keep order) still makes the chain.
+        launches = [e for e in ctx.store.recent(ctx.key("chain-launch", record), record.event_time, chain_window)
+                    if e.at >= record.event_time]
+        if launches:
+            yield _chain(record, [Entry(member, record.event_time)], launches[0].member.split(":", 1)[0])
     elif record.event_name in CHAIN_LAUNCHES and record.succeeded and not record.by_aws_service:
-        probes = ctx.store.recent(ctx.key("recon", record), record.event_time, chain_window)
+        ctx.store.add(ctx.key("chain-launch", record), member, record.event_time, chain_window)
+        probes = [e for e in ctx.store.recent(ctx.key("recon", record), record.event_time, chain_window)
+                  if e.at <= record.event_time]
         if probes:
-            yield RECON_THEN_LAUNCH.finding(record, {
-                "recon": sorted({p.member.split(":", 1)[0] for p in probes}), "recon_calls": len(probes),
-                "first_recon": min(p.at for p in probes).isoformat(), "launch": record.event_name})
+            yield _chain(record, probes, record.event_name)
+
+
+def _chain(record: Record, probes: list[Entry], launch: str) -> Finding:
+    return RECON_THEN_LAUNCH.finding(record, {
+        "recon": sorted({p.member.split(":", 1)[0] for p in probes}), "recon_calls": len(probes),
+        "first_recon": min(p.at for p in probes).isoformat(), "launch": launch})
 
 
 CHECKS = (_recon,)

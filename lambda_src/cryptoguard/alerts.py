@@ -15,7 +15,7 @@ from cryptoguard.state import WindowStore
 MAX_EVENT_IDS = 20
 SUBJECT_LIMIT = 100  # SNS email subjects are cut at 100 characters
 # Re-notify an open incident only when its count reaches one of these, so a flood stays a handful of messages.
-RENOTIFY_AT = (10, 100, 1000, 10000)
+RENOTIFY_AT = (100, 1000, 10000)
 
 
 @dataclass

@@ -17,6 +17,9 @@ from cryptoguard.rules import Context, Finding, evaluate
 
 log = logging.getLogger("cryptoguard")
 INCIDENT_WINDOW = timedelta(hours=6)
+# Messages a Lambda invocation takes from the detection queue (modules/detection sets the same on its event
+# source mapping, with a batching window): a burst arrives as one batch and so becomes one alert.
+BATCH_SIZE = 1000
 DUPLICATE_WINDOW = timedelta(hours=24)
 
 

@@ -46,9 +46,9 @@ def test_an_open_incident_is_not_renotified_for_every_batch():
     process(_messages([_launch(clock)]), ctx, sent.append)
     first = len(sent)
     process(_messages([_launch(clock) for _ in range(3)]), ctx, sent.append)
-    assert len(sent) == first  # same incidents, count 4 < 10: quiet
-    process(_messages([_launch(clock) for _ in range(6)]), ctx, sent.append)
-    assert len(sent) > first  # count crossed 10: one reminder per incident
+    assert len(sent) == first  # same incidents, count 4 < 100: quiet
+    process(_messages([_launch(clock) for _ in range(96)]), ctx, sent.append)
+    assert len(sent) > first  # count crossed 100: one reminder per incident
 
 
 def test_alert_body_carries_every_field():

@@ -65,7 +65,7 @@ class Module:
 
     @property
     def locals(self) -> set[str]:
-        return {k for _, _, body in self.blocks("locals") for k in body if k != "__is_block__"}
+        return {k for _, _, body in self.blocks("locals") for k in body if not k.startswith("__")}
 
 
 def _unquote(label: str) -> str:
@@ -160,7 +160,7 @@ def expressions(value: Any) -> Iterator[str]:
             yield from expressions(item)
     elif isinstance(value, dict):
         for key, item in value.items():
-            if key == "__is_block__":
+            if key.startswith("__"):
                 continue
             if key.startswith("${"):
                 yield key
@@ -178,7 +178,7 @@ def check_block_body(body: dict, schema: dict, where: str, file: str, meta: set[
     attributes, blocks = schema["attributes"], schema["blocks"]
     present: set[str] = set()
     for key, value in body.items():
-        if key in ("__is_block__",) or key in meta:
+        if key.startswith("__") or key in meta:  # python-hcl2's own keys: __is_block__, __comments__
             continue
         if key == "dynamic":
             for _, (name,), dyn in (b for entry in value for b in _labelled(file, entry, [])):
@@ -306,7 +306,7 @@ def check_references(module: Module, schemas: dict[str, dict], load: Any = load_
             continue
         callee = load(target).variables
         for arg in body:
-            if arg not in MODULE_META and arg != "__is_block__" and arg not in callee:
+            if arg not in MODULE_META and not arg.startswith("__") and arg not in callee:
                 hint = _closest(arg, list(callee))
                 yield Finding(file, f"module.{name}: `{source}` has no input `{arg}`"
                                     + (f" (did you mean `{hint}`?)" if hint else ""))

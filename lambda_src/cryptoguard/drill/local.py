@@ -25,6 +25,7 @@ import boto3
 
 from cryptoguard import patterns
 from cryptoguard.drill.emulators import Emulators
+from cryptoguard.pipeline import BATCH_SIZE
 from cryptoguard.records import normalise
 from cryptoguard.settings import Settings
 
@@ -180,9 +181,9 @@ class LocalPipeline:
         os.environ.update(self.function_env)
         detect._CONTEXT = None  # a cold start: the handler rebuilds its context (windows live in DynamoDB)
         try:
-            for i in range(0, len(messages), 10):  # SQS event source mapping batches of 10
+            for i in range(0, len(messages), BATCH_SIZE):  # as the event source mapping batches them
                 batch = [{"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
-                         for m in messages[i:i + 10]]
+                         for m in messages[i:i + BATCH_SIZE]]
                 failures = detect.handler({"Records": batch})["batchItemFailures"]
                 if failures:
                     raise RuntimeError(f"detection handler reported failures: {failures}")

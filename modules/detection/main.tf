@@ -1,0 +1,386 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  region     = data.aws_region.current.region
+  # Only the settings a user set: the Lambda fills in the rest from cryptoguard/settings.py.
+  settings = { for k, v in var.settings : k => v if v != null }
+  # The central bus's one rule: everything the regional rules forward (cryptoguard.patterns.CENTRAL_PATTERN).
+  central_pattern = { "detail-type" = ["AWS API Call via CloudTrail", "GuardDuty Finding"] }
+  function_name   = "${var.name}-detect"
+}
+
+# ---- encryption ------------------------------------------------------------------------------------------
+
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # EventBridge writes to the encrypted queue; CloudWatch Logs encrypts the function's log group.
+  statement {
+    sid       = "ServicesUseKey"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:DescribeKey"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com", "logs.${local.region}.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description         = "Encrypts the ${var.name} detection queue, state table and logs"
+  enable_key_rotation = true
+  policy              = data.aws_iam_policy_document.key.json
+  tags                = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}-detection"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+# ---- central bus ---------------------------------------------------------------------------------------
+
+resource "aws_cloudwatch_event_bus" "central" {
+  name = "${var.name}-central"
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "bus" {
+  statement {
+    sid       = "AccountForwards"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.central.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.organization_id == null ? [] : [var.organization_id]
+    content {
+      sid       = "OrganizationForwards"
+      actions   = ["events:PutEvents"]
+      resources = [aws_cloudwatch_event_bus.central.arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:PrincipalOrgID"
+        values   = [statement.value]
+      }
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_bus_policy" "central" {
+  event_bus_name = aws_cloudwatch_event_bus.central.name
+  policy         = data.aws_iam_policy_document.bus.json
+}
+
+resource "aws_cloudwatch_event_rule" "detect" {
+  name           = local.function_name
+  description    = "Everything the region watch forwards goes to the detection queue"
+  event_bus_name = aws_cloudwatch_event_bus.central.name
+  event_pattern  = jsonencode(local.central_pattern)
+  tags           = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "detect" {
+  rule           = aws_cloudwatch_event_rule.detect.name
+  event_bus_name = aws_cloudwatch_event_bus.central.name
+  target_id      = "detection-queue"
+  arn            = aws_sqs_queue.detect.arn
+
+  dead_letter_config {
+    arn = aws_sqs_queue.dead_letters.arn
+  }
+
+  retry_policy {
+    maximum_event_age_in_seconds = 86400
+    maximum_retry_attempts       = 185
+  }
+}
+
+# ---- queues --------------------------------------------------------------------------------------------
+
+resource "aws_sqs_queue" "dead_letters" {
+  name                      = "${var.name}-detect-dlq"
+  kms_master_key_id         = aws_kms_key.this.arn
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "detect" {
+  name                       = "${var.name}-detect"
+  kms_master_key_id          = aws_kms_key.this.arn
+  visibility_timeout_seconds = 6 * 60 + var.batching_window_seconds # >= 6 x function timeout, as AWS advises
+  message_retention_seconds  = 345600
+  redrive_policy = jsonencode({
+    deadLetterTargetArn = aws_sqs_queue.dead_letters.arn
+    maxReceiveCount     = var.max_receive_count
+  })
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "queues" {
+  for_each = {
+    detect       = { arn = aws_sqs_queue.detect.arn, source = aws_cloudwatch_event_rule.detect.arn }
+    dead_letters = { arn = aws_sqs_queue.dead_letters.arn, source = aws_cloudwatch_event_rule.detect.arn }
+  }
+
+  statement {
+    sid       = "CentralRuleDelivers"
+    actions   = ["sqs:SendMessage"]
+    resources = [each.value.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [each.value.source]
+    }
+  }
+
+  statement {
+    sid       = "TLSOnly"
+    effect    = "Deny"
+    actions   = ["sqs:SendMessage", "sqs:ReceiveMessage"]
+    resources = [each.value.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "detect" {
+  queue_url = aws_sqs_queue.detect.id
+  policy    = data.aws_iam_policy_document.queues["detect"].json
+}
+
+resource "aws_sqs_queue_policy" "dead_letters" {
+  queue_url = aws_sqs_queue.dead_letters.id
+  policy    = data.aws_iam_policy_document.queues["dead_letters"].json
+}
+
+# ---- correlation state ---------------------------------------------------------------------------------
+
+resource "aws_dynamodb_table" "state" {
+  name         = "${var.name}-state"
+  billing_mode = "PAY_PER_REQUEST"
+  hash_key     = "pk"
+  range_key    = "sk"
+
+  attribute {
+    name = "pk"
+    type = "S"
+  }
+
+  attribute {
+    name = "sk"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "expires_at"
+    enabled        = true
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = aws_kms_key.this.arn
+  }
+
+  tags = var.tags
+}
+
+# ---- function ------------------------------------------------------------------------------------------
+
+data "archive_file" "package" {
+  type        = "zip"
+  source_dir  = "${path.module}/../../lambda_src"
+  output_path = "${path.root}/.terraform/cryptoguard-lambda.zip"
+  # The drill runs on workstations only (cryptoguard.drill.local.lambda_zip builds the same package).
+  excludes = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = aws_kms_key.this.arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
+  }
+
+  statement {
+    sid       = "ConsumeQueue"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    resources = [aws_sqs_queue.detect.arn]
+  }
+
+  statement {
+    sid       = "SetMalformedEventsAside"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dead_letters.arn]
+  }
+
+  statement {
+    sid       = "CorrelationState"
+    actions   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query"]
+    resources = [aws_dynamodb_table.state.arn]
+  }
+
+  statement {
+    sid       = "Notify"
+    actions   = ["sns:Publish"]
+    resources = [var.notifications_topic_arn]
+  }
+
+  statement {
+    sid       = "UseKeys"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [aws_kms_key.this.arn, var.notifications_kms_key_arn]
+  }
+
+  statement {
+    sid       = "Tracing"
+    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+    resources = ["*"] # X-Ray has no resource-level permissions
+  }
+}
+
+resource "aws_iam_role" "function" {
+  name               = local.function_name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "detect"
+  role   = aws_iam_role.function.id
+  policy = data.aws_iam_policy_document.function.json
+}
+
+resource "aws_lambda_function" "detect" {
+  function_name                  = local.function_name
+  description                    = "Cryptomining campaign detection over CloudTrail and GuardDuty events"
+  role                           = aws_iam_role.function.arn
+  runtime                        = "python3.13"
+  architectures                  = ["arm64"]
+  handler                        = "cryptoguard.handlers.detect.handler"
+  filename                       = data.archive_file.package.output_path
+  source_code_hash               = data.archive_file.package.output_base64sha256
+  timeout                        = 300
+  memory_size                    = 512
+  reserved_concurrent_executions = var.reserved_concurrency
+  kms_key_arn                    = aws_kms_key.this.arn
+
+  environment {
+    variables = {
+      TOPIC_ARN             = var.notifications_topic_arn
+      STATE_TABLE           = aws_dynamodb_table.state.name
+      DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
+      CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function.name
+  }
+
+  tags       = var.tags
+  depends_on = [aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_event_source_mapping" "detect" {
+  event_source_arn                   = aws_sqs_queue.detect.arn
+  function_name                      = aws_lambda_function.detect.arn
+  batch_size                         = var.batch_size
+  maximum_batching_window_in_seconds = var.batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = var.reserved_concurrency
+  }
+}
+
+# ---- people see what went wrong -----------------------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "dead_letters" {
+  alarm_name          = "${var.name}-detect-dead-letters"
+  alarm_description   = "Events the detection function set aside (malformed) or could not process: read them in ${aws_sqs_queue.dead_letters.name}; each carries its reason."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.notifications_topic_arn]
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "errors" {
+  alarm_name          = "${var.name}-detect-errors"
+  alarm_description   = "The detection function is failing: detections may be delayed. See its log group."
+  namespace           = "AWS/Lambda"
+  metric_name         = "Errors"
+  dimensions          = { FunctionName = aws_lambda_function.detect.function_name }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [var.notifications_topic_arn]
+  tags                = var.tags
+}

@@ -1,0 +1,126 @@
+variable "name" {
+  description = "Prefix of every resource of the module."
+  type        = string
+  default     = "cryptoguard"
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,40}$", var.name))
+    error_message = "name must be lowercase letters, digits and hyphens, at most 40 characters (it prefixes bus, queue, table and function names)."
+  }
+}
+
+variable "notifications_topic_arn" {
+  description = "ARN of the alert topic (output of modules/notifications), in the same region as this module."
+  type        = string
+}
+
+variable "notifications_kms_key_arn" {
+  description = "ARN of the KMS key that encrypts the alert topic; the detection function needs to use it to publish."
+  type        = string
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id (o-...). When set, every account of the organisation may forward events to the central bus; when null, only this account."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg (see the Organizations console), or be null."
+  }
+}
+
+variable "settings" {
+  description = "Detection settings passed to the Lambda as CRYPTOGUARD_SETTINGS. Unset fields take the defaults of cryptoguard/settings.py (listed in the README's rule catalogue), so the defaults live in one place."
+  type = object({
+    allowed_regions                        = optional(list(string))
+    accelerated_families                   = optional(list(string))
+    allowed_instance_families              = optional(list(string))
+    max_instances_per_call                 = optional(number)
+    max_instances_per_window               = optional(number)
+    launch_window_minutes                  = optional(number)
+    multi_region_launch_threshold          = optional(number)
+    max_asg_size                           = optional(number)
+    task_cpu_threshold                     = optional(number)
+    max_service_desired_count              = optional(number)
+    cluster_burst_threshold                = optional(number)
+    termination_protection_burst_threshold = optional(number)
+    quota_recon_burst_threshold            = optional(number)
+    address_burst_threshold                = optional(number)
+    volume_burst_threshold                 = optional(number)
+    burst_window_minutes                   = optional(number)
+    iam_window_minutes                     = optional(number)
+    recon_chain_window_minutes             = optional(number)
+    trusted_registries                     = optional(list(string))
+    known_bad_images                       = optional(list(string))
+    allowlisted_principals                 = optional(list(string))
+    guardduty_severity_threshold           = optional(number)
+  })
+  default = {}
+
+  validation {
+    condition     = alltrue([for v in values(var.settings) : try(v >= 0, true)])
+    error_message = "Numeric settings must not be negative."
+  }
+}
+
+variable "batch_size" {
+  description = "Events one invocation takes from the queue. With the batching window, a burst of API calls arrives as one batch and so becomes one alert. Keep in step with cryptoguard.pipeline.BATCH_SIZE."
+  type        = number
+  default     = 1000
+
+  validation {
+    condition     = var.batch_size >= 1 && var.batch_size <= 10000
+    error_message = "batch_size must be between 1 and 10000 (the SQS event source limit with a batching window)."
+  }
+}
+
+variable "batching_window_seconds" {
+  description = "How long the event source gathers messages before invoking the function: the longest an alert waits."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.batching_window_seconds >= 1 && var.batching_window_seconds <= 300
+    error_message = "batching_window_seconds must be between 1 and 300."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of the detection function: bounds its cost under a flood and guarantees it capacity."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.reserved_concurrency >= 2
+    error_message = "reserved_concurrency must be at least 2: the SQS event source needs two concurrent executions at minimum."
+  }
+}
+
+variable "max_receive_count" {
+  description = "Deliveries of one event before it goes to the dead-letter queue (bounded retries)."
+  type        = number
+  default     = 5
+
+  validation {
+    condition     = var.max_receive_count >= 1 && var.max_receive_count <= 1000
+    error_message = "max_receive_count must be between 1 and 1000."
+  }
+}
+
+variable "log_retention_days" {
+  description = "Retention of the function's logs, which hold one line per detection."
+  type        = number
+  default     = 365
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be one of the values CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)."
+  }
+}
+
+variable "tags" {
+  description = "Tags applied to every resource of the module."
+  type        = map(string)
+  default     = {}
+}

@@ -1,0 +1,141 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  topic_arn  = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.region}:${local.account_id}:${var.name}"
+}
+
+data "aws_region" "current" {}
+
+# EventBridge, Budgets and Cost Anomaly Detection cannot publish to a topic encrypted with the AWS-managed
+# SNS key, so the topic gets a customer managed key whose policy lets those services use it.
+data "aws_iam_policy_document" "key" {
+  statement {
+    sid       = "AccountAdministersKey"
+    actions   = ["kms:*"]
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "AlertPublishersUseKey"
+    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = var.publisher_service_principals
+    }
+  }
+}
+
+resource "aws_kms_key" "this" {
+  description             = "Encrypts the ${var.name} alert topic"
+  enable_key_rotation     = true
+  deletion_window_in_days = var.kms_key_deletion_window_in_days
+  policy                  = data.aws_iam_policy_document.key.json
+  tags                    = var.tags
+}
+
+resource "aws_kms_alias" "this" {
+  name          = "alias/${var.name}"
+  target_key_id = aws_kms_key.this.key_id
+}
+
+resource "aws_sns_topic" "this" {
+  name              = var.name
+  kms_master_key_id = aws_kms_key.this.arn
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "topic" {
+  statement {
+    sid       = "AccountManagesTopic"
+    actions   = ["sns:Publish", "sns:Subscribe", "sns:GetTopicAttributes", "sns:SetTopicAttributes", "sns:ListSubscriptionsByTopic"]
+    resources = [local.topic_arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # No aws:SourceAccount condition: not every publisher here sends it (EventBridge and Cost Anomaly
+  # Detection do not, as documented), and a missing key would silently drop alerts.
+  statement {
+    sid       = "AlertPublishers"
+    actions   = ["sns:Publish"]
+    resources = [local.topic_arn]
+    principals {
+      type        = "Service"
+      identifiers = var.publisher_service_principals
+    }
+  }
+
+  statement {
+    sid       = "TLSOnly"
+    effect    = "Deny"
+    actions   = ["sns:Publish"]
+    resources = [local.topic_arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "Bool"
+      variable = "aws:SecureTransport"
+      values   = ["false"]
+    }
+  }
+}
+
+resource "aws_sns_topic_policy" "this" {
+  arn    = aws_sns_topic.this.arn
+  policy = data.aws_iam_policy_document.topic.json
+}
+
+resource "aws_sns_topic_subscription" "email" {
+  for_each  = toset(var.email_addresses)
+  topic_arn = aws_sns_topic.this.arn
+  protocol  = "email"
+  endpoint  = each.value
+}
+
+resource "aws_sns_topic_subscription" "https" {
+  for_each               = toset(var.https_endpoints)
+  topic_arn              = aws_sns_topic.this.arn
+  protocol               = "https"
+  endpoint               = each.value
+  endpoint_auto_confirms = false
+}
+
+data "aws_iam_policy_document" "chatbot_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["chatbot.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "chatbot" {
+  count              = var.slack == null ? 0 : 1
+  name               = "${var.name}-chatbot"
+  assume_role_policy = data.aws_iam_policy_document.chatbot_assume.json
+  tags               = var.tags
+}
+
+resource "aws_chatbot_slack_channel_configuration" "this" {
+  count                 = var.slack == null ? 0 : 1
+  configuration_name    = var.name
+  iam_role_arn          = aws_iam_role.chatbot[0].arn
+  slack_team_id         = var.slack.workspace_id
+  slack_channel_id      = var.slack.channel_id
+  sns_topic_arns        = [aws_sns_topic.this.arn]
+  guardrail_policy_arns = ["arn:${data.aws_partition.current.partition}:iam::aws:policy/ReadOnlyAccess"]
+  logging_level         = "ERROR"
+  tags                  = var.tags
+}

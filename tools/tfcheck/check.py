@@ -203,7 +203,7 @@ def check_block_body(body: dict, schema: dict, where: str, file: str, meta: set[
             hint = _closest(key, list(attributes) + list(blocks))
             yield Finding(file, f"{where}: unknown argument `{key}`" + (f" (did you mean `{hint}`?)" if hint else ""))
             continue
-        if key in COMPUTED_ONLY:
+        if key in COMPUTED_ONLY and meta:  # top level only: `id` inside a nested block is a real argument
             yield Finding(file, f"{where}: `{key}` is computed by the provider and cannot be set")
         if isinstance(value, list) and value and all(isinstance(v, dict) and v.get("__is_block__") for v in value):
             yield Finding(file, f"{where}: `{key}` is an argument; write `{key} = ...`, not a block")

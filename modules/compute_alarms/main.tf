@@ -1,0 +1,329 @@
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+data "aws_region" "home" {}
+
+locals {
+  account_id     = data.aws_caller_identity.current.account_id
+  partition      = data.aws_partition.current.partition
+  home_region    = data.aws_region.home.region
+  remote_regions = toset([for r in var.regions : r if r != local.home_region])
+  home_bus_arn   = "arn:${local.partition}:events:${local.home_region}:${local.account_id}:event-bus/default"
+  function_name  = "${var.name}-instance-alarms"
+  alarm_settings = merge(var.instance_alarms, { prefix = var.name, regions = var.regions })
+
+  # Two kinds of events travel to the home region: instance state changes (for the provisioner) and the
+  # state changes of this module's alarms (for the alert topic).
+  patterns = {
+    instances = {
+      source        = ["aws.ec2"]
+      "detail-type" = ["EC2 Instance State-change Notification"]
+      detail        = { state = ["running", "terminated"] }
+    }
+    alarms = {
+      source        = ["aws.cloudwatch"]
+      "detail-type" = ["CloudWatch Alarm State Change"]
+      detail = {
+        alarmName = [{ prefix = "${var.name}-" }]
+        state     = { value = ["ALARM"] }
+      }
+    }
+  }
+  regional_rules = merge([
+    for region in var.regions : { for kind, pattern in local.patterns : "${region}/${kind}" => { region = region, kind = kind, pattern = pattern } }
+  ]...)
+
+  fleet = merge([
+    for region in var.regions : {
+      for key, alarm in var.fleet_vcpu_alarms : "${region}/${key}" => {
+        region    = region
+        key       = key
+        service   = split("/", key)[0]
+        class     = join("/", slice(split("/", key), 1, 3))
+        threshold = alarm.threshold
+      }
+    }
+  ]...)
+  jump_classes = var.fleet_jump_alarm.enabled ? ["Standard/OnDemand", "Standard/Spot"] : []
+  jumps = merge([
+    for region in var.regions : { for class in local.jump_classes : "${region}/${class}" => { region = region, class = class } }
+  ]...)
+  extra = merge([
+    for region in var.regions : { for a in var.extra_usage_alarms : "${region}/${a.name}" => merge(a, { region = region }) }
+  ]...)
+}
+
+# ---- provisioner function ------------------------------------------------------------------------------
+
+data "archive_file" "package" {
+  type        = "zip"
+  source_dir  = "${path.module}/../../lambda_src"
+  output_path = "${path.root}/.terraform/cryptoguard-instance-alarms.zip"
+  excludes    = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  name              = "/aws/lambda/${local.function_name}"
+  retention_in_days = var.log_retention_days
+  tags              = var.tags
+}
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "function" {
+  statement {
+    sid       = "Logs"
+    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
+  }
+
+  statement {
+    sid       = "ReadInstances"
+    actions   = ["ec2:DescribeInstances"]
+    resources = ["*"] # DescribeInstances has no resource-level permissions
+  }
+
+  statement {
+    sid       = "ManageOwnAlarms"
+    actions   = ["cloudwatch:PutMetricAlarm", "cloudwatch:DeleteAlarms", "cloudwatch:TagResource"]
+    resources = ["arn:${local.partition}:cloudwatch:*:${local.account_id}:alarm:${var.name}-*"]
+  }
+
+  statement {
+    sid       = "ListAlarms"
+    actions   = ["cloudwatch:DescribeAlarms"]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role" "function" {
+  name               = local.function_name
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "function" {
+  name   = "instance-alarms"
+  role   = aws_iam_role.function.id
+  policy = data.aws_iam_policy_document.function.json
+}
+
+resource "aws_lambda_function" "provisioner" {
+  function_name                  = local.function_name
+  description                    = "Creates and deletes per-instance CPU, GPU and network alarms"
+  role                           = aws_iam_role.function.arn
+  runtime                        = "python3.13"
+  architectures                  = ["arm64"]
+  handler                        = "cryptoguard.handlers.instance_alarms.handler"
+  filename                       = data.archive_file.package.output_path
+  source_code_hash               = data.archive_file.package.output_base64sha256
+  timeout                        = 300
+  memory_size                    = 256
+  reserved_concurrent_executions = 2
+
+  environment {
+    variables = {
+      ALARM_SETTINGS = jsonencode(local.alarm_settings)
+    }
+  }
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  logging_config {
+    log_format = "Text"
+    log_group  = aws_cloudwatch_log_group.function.name
+  }
+
+  tags       = var.tags
+  depends_on = [aws_iam_role_policy.function]
+}
+
+# ---- events from every region --------------------------------------------------------------------------
+
+resource "aws_cloudwatch_event_rule" "regional" {
+  for_each = local.regional_rules
+
+  region        = each.value.region
+  name          = "${var.name}-${each.value.kind == "instances" ? "instance-state" : "alarm-state"}"
+  description   = each.value.kind == "instances" ? "Instance starts and terminations, for per-instance alarms" : "This module's alarms going into ALARM"
+  event_pattern = jsonencode(each.value.pattern)
+  tags          = var.tags
+}
+
+data "aws_iam_policy_document" "forward_assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+  }
+}
+
+data "aws_iam_policy_document" "forward" {
+  statement {
+    actions   = ["events:PutEvents"]
+    resources = [local.home_bus_arn]
+  }
+}
+
+resource "aws_iam_role" "forward" {
+  count = length(local.remote_regions) > 0 ? 1 : 0
+
+  name               = "${var.name}-compute-alarms-forward"
+  assume_role_policy = data.aws_iam_policy_document.forward_assume.json
+  tags               = var.tags
+}
+
+resource "aws_iam_role_policy" "forward" {
+  count = length(local.remote_regions) > 0 ? 1 : 0
+
+  name   = "put-events-home-region"
+  role   = aws_iam_role.forward[0].id
+  policy = data.aws_iam_policy_document.forward.json
+}
+
+resource "aws_cloudwatch_event_target" "forward" {
+  for_each = { for k, r in local.regional_rules : k => r if r.region != local.home_region }
+
+  region    = each.value.region
+  rule      = aws_cloudwatch_event_rule.regional[each.key].name
+  target_id = "home-region"
+  arn       = local.home_bus_arn
+  role_arn  = aws_iam_role.forward[0].arn
+}
+
+# In the home region the same rules also match what the other regions forwarded.
+resource "aws_cloudwatch_event_target" "provisioner" {
+  rule      = aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].name
+  target_id = "provisioner"
+  arn       = aws_lambda_function.provisioner.arn
+}
+
+resource "aws_cloudwatch_event_target" "alert" {
+  rule      = aws_cloudwatch_event_rule.regional["${local.home_region}/alarms"].name
+  target_id = "alert-topic"
+  arn       = var.notifications_topic_arn
+
+  input_transformer {
+    input_paths = {
+      alarm   = "$.detail.alarmName"
+      reason  = "$.detail.state.reason"
+      account = "$.account"
+      region  = "$.region"
+    }
+    input_template = "\"ALARM <alarm> in account <account>, region <region>: <reason>\""
+  }
+}
+
+resource "aws_cloudwatch_event_rule" "reconcile" {
+  name                = "${var.name}-instance-alarms-reconcile"
+  description         = "Reconcile per-instance alarms with instances in every region"
+  schedule_expression = var.reconcile_schedule
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_event_target" "reconcile" {
+  rule      = aws_cloudwatch_event_rule.reconcile.name
+  target_id = "provisioner"
+  arn       = aws_lambda_function.provisioner.arn
+}
+
+resource "aws_lambda_permission" "events" {
+  for_each = {
+    instances = aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].arn
+    reconcile = aws_cloudwatch_event_rule.reconcile.arn
+  }
+
+  statement_id  = "events-${each.key}"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.provisioner.function_name
+  principal     = "events.amazonaws.com"
+  source_arn    = each.value
+}
+
+# ---- fleet alarms (no agent, no provisioner) -----------------------------------------------------------
+
+resource "aws_cloudwatch_metric_alarm" "fleet_vcpus" {
+  for_each = local.fleet
+
+  region              = each.value.region
+  alarm_name          = "${var.name}-fleet-${lower(replace(each.value.key, "/", "-"))}"
+  alarm_description   = "${each.value.service} ${each.value.class} vCPUs running in ${each.value.region} above ${each.value.threshold}: a fleet is being launched."
+  namespace           = "AWS/Usage"
+  metric_name         = "ResourceCount"
+  dimensions          = { Service = each.value.service, Type = "Resource", Resource = "vCPU", Class = each.value.class }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  tags                = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "fleet_jump" {
+  for_each = local.jumps
+
+  region              = each.value.region
+  alarm_name          = "${var.name}-fleet-jump-ec2-${lower(replace(each.value.class, "/", "-"))}"
+  alarm_description   = "EC2 ${each.value.class} vCPUs in ${each.value.region} jumped above their usual band (and above ${var.fleet_jump_alarm.floor_vcpus}): many small instances count too."
+  comparison_operator = "GreaterThanUpperThreshold"
+  evaluation_periods  = 2
+  threshold_metric_id = "band"
+  treat_missing_data  = "notBreaching"
+
+  metric_query {
+    id = "m1"
+    metric {
+      namespace   = "AWS/Usage"
+      metric_name = "ResourceCount"
+      dimensions  = { Service = "EC2", Type = "Resource", Resource = "vCPU", Class = each.value.class }
+      period      = 300
+      stat        = "Maximum"
+    }
+  }
+
+  metric_query {
+    id          = "floored"
+    expression  = "IF(m1 > ${var.fleet_jump_alarm.floor_vcpus}, m1, 0)"
+    label       = "vCPUs above floor"
+    return_data = true
+  }
+
+  metric_query {
+    id          = "band"
+    expression  = "ANOMALY_DETECTION_BAND(floored, ${var.fleet_jump_alarm.stddevs})"
+    label       = "expected band"
+    return_data = true
+  }
+
+  tags = var.tags
+}
+
+resource "aws_cloudwatch_metric_alarm" "extra" {
+  for_each = local.extra
+
+  region              = each.value.region
+  alarm_name          = "${var.name}-usage-${each.value.name}"
+  alarm_description   = "AWS/Usage ${jsonencode(each.value.dimensions)} above ${each.value.threshold} in ${each.value.region}."
+  namespace           = "AWS/Usage"
+  metric_name         = "ResourceCount"
+  dimensions          = each.value.dimensions
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = each.value.threshold
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  tags                = var.tags
+}

@@ -61,23 +61,26 @@ data "aws_iam_policy_document" "key" {
   }
 
   # Readers in the organisation decrypt logs, with the key's use tied to CloudTrail's encryption context.
-  statement {
-    sid       = "OrganisationReadsLogs"
-    actions   = ["kms:Decrypt", "kms:ReEncryptFrom"]
-    resources = ["*"]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:PrincipalOrgID"
-      values   = [var.organization_id]
-    }
-    condition {
-      test     = "Null"
-      variable = "kms:EncryptionContext:aws:cloudtrail:arn"
-      values   = ["false"]
+  dynamic "statement" {
+    for_each = var.organization_id == null ? [] : [var.organization_id]
+    content {
+      sid       = "OrganisationReadsLogs"
+      actions   = ["kms:Decrypt", "kms:ReEncryptFrom"]
+      resources = ["*"]
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:PrincipalOrgID"
+        values   = [statement.value]
+      }
+      condition {
+        test     = "Null"
+        variable = "kms:EncryptionContext:aws:cloudtrail:arn"
+        values   = ["false"]
+      }
     }
   }
 }
@@ -215,10 +218,10 @@ data "aws_iam_policy_document" "bucket" {
   statement {
     sid     = "CloudTrailWritesOrganisationAndManagementLogs"
     actions = ["s3:PutObject"]
-    resources = [
-      "${local.bucket_arn}/AWSLogs/${var.organization_id}/*",
-      "${local.bucket_arn}/AWSLogs/${local.management_id}/*",
-    ]
+    resources = concat(
+      var.organization_id == null ? [] : ["${local.bucket_arn}/AWSLogs/${var.organization_id}/*"],
+      ["${local.bucket_arn}/AWSLogs/${local.management_id}/*"],
+    )
     principals {
       type        = "Service"
       identifiers = ["cloudtrail.amazonaws.com"]
@@ -322,7 +325,7 @@ resource "aws_cloudtrail" "org" {
   name                          = var.name
   s3_bucket_name                = aws_s3_bucket.trail.id
   kms_key_id                    = aws_kms_key.trail.arn
-  is_organization_trail         = true
+  is_organization_trail         = var.organization_id != null
   is_multi_region_trail         = true
   include_global_service_events = true
   enable_log_file_validation    = true

@@ -5,12 +5,13 @@ variable "name" {
 }
 
 variable "organization_id" {
-  description = "AWS Organizations id (o-...): the bucket accepts logs under AWSLogs/<organization_id>/ from this organisation's trail."
+  description = "AWS Organizations id (o-...): the trail covers every account of the organisation and writes under AWSLogs/<organization_id>/. null: a standalone account, with a multi-region trail of its own."
   type        = string
+  default     = null
 
   validation {
-    condition     = can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
-    error_message = "organization_id must look like o-abc123defg (see the Organizations console)."
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg (see the Organizations console), or be null for a standalone account."
   }
 }
 

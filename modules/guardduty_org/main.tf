@@ -39,7 +39,7 @@ locals {
 
 resource "aws_guardduty_organization_admin_account" "this" {
   provider = aws.management
-  for_each = toset(var.regions)
+  for_each = var.organization ? toset(var.regions) : toset([])
 
   region           = each.key
   admin_account_id = local.admin_account_id
@@ -60,7 +60,7 @@ resource "aws_guardduty_detector" "this" {
 }
 
 resource "aws_guardduty_organization_configuration" "this" {
-  for_each = toset(var.regions)
+  for_each = var.organization ? toset(var.regions) : toset([])
 
   region                           = each.key
   detector_id                      = aws_guardduty_detector.this[each.key].id
@@ -70,7 +70,7 @@ resource "aws_guardduty_organization_configuration" "this" {
 }
 
 resource "aws_guardduty_organization_configuration_feature" "this" {
-  for_each = local.region_features
+  for_each = var.organization ? local.region_features : {}
 
   region      = each.value.region
   detector_id = aws_guardduty_detector.this[each.value.region].id

@@ -14,6 +14,12 @@ variable "regions" {
   }
 }
 
+variable "organization" {
+  description = "Manage GuardDuty for an AWS Organization (delegated administrator, auto-enabled members). false: a standalone account, where only its own detectors and protection plans are managed."
+  type        = bool
+  default     = true
+}
+
 variable "auto_enable_organization_members" {
   description = "Which member accounts GuardDuty enables itself: ALL (existing and new), NEW, or NONE."
   type        = string

@@ -237,6 +237,13 @@ def check_schema(module: Module, schemas: dict[str, dict]) -> Iterator[Finding]:
             yield from check_block_body(body, schema, where, file, RESOURCE_META)
 
 
+def check_providers(module: Module, schemas: dict[str, dict]) -> Iterator[Finding]:
+    for file, (name,), body in module.blocks("provider"):
+        schema = schemas.get(name, {}).get("provider_config")
+        if schema is not None:
+            yield from check_block_body(body, schema, f"provider.{name}", file, {"alias", "version"})
+
+
 def check_references(module: Module, schemas: dict[str, dict], load: Any = load_module) -> Iterator[Finding]:
     variables, locals_ = module.variables, module.locals
     modules = {labels[0]: body for _, labels, body in module.blocks("module")}
@@ -337,6 +344,7 @@ def check_module(path: Path, schemas: dict[str, dict]) -> list[Finding]:
     module = load(path.resolve())
     findings = list(module.findings)
     findings += check_schema(module, schemas)
+    findings += check_providers(module, schemas)
     findings += check_references(module, schemas, load)
     findings += check_documentation(module)
     return findings

@@ -1,0 +1,149 @@
+# cryptoguard: defences of an AWS Organization against cryptomining abuse, one capability per module.
+#
+# Accounts, as provider configurations (single-account mode: pass the same one three times):
+#   aws             security / GuardDuty delegated administrator, home region: alerts, detection, GuardDuty
+#   aws.management  organisation management account: trail, GuardDuty designation, budgets, its own region watch
+#   aws.log_archive log archive account: the central trail bucket and its key
+
+data "aws_caller_identity" "security" {}
+data "aws_caller_identity" "management" {
+  provider = aws.management
+}
+
+locals {
+  organization = var.organization_id != null
+  # Budgets and Cost Anomaly Detection publish to a topic in their own account.
+  separate_management = data.aws_caller_identity.management.account_id != data.aws_caller_identity.security.account_id
+  tags                = merge({ "cryptoguard:managed-by" = "terraform" }, var.tags)
+  detection_settings  = merge(var.detection.settings, { allowed_regions = var.allowed_regions })
+  severity_threshold  = coalesce(var.detection.settings.guardduty_severity_threshold, 7)
+}
+
+module "notifications" {
+  source = "./modules/notifications"
+
+  name            = "${var.name}-alerts"
+  email_addresses = var.notifications.email_addresses
+  https_endpoints = var.notifications.https_endpoints
+  slack           = var.notifications.slack
+  tags            = local.tags
+}
+
+module "guardduty" {
+  source = "./modules/guardduty_org"
+  count  = var.guardduty.enabled ? 1 : 0
+  providers = {
+    aws            = aws
+    aws.management = aws.management
+  }
+
+  name                             = var.name
+  regions                          = var.regions
+  organization                     = local.organization
+  auto_enable_organization_members = var.guardduty.auto_enable_organization_members
+  finding_publishing_frequency     = var.guardduty.finding_publishing_frequency
+  protection                       = var.guardduty.protection
+  findings_export                  = var.guardduty.findings_export
+  # With detection on, findings become alerts there (one format, one incident); otherwise send them directly.
+  notifications_topic_arn = var.detection.enabled ? null : module.notifications.topic_arn
+  severity_threshold      = local.severity_threshold
+  tags                    = local.tags
+}
+
+module "cloudtrail" {
+  source = "./modules/cloudtrail_org"
+  count  = var.cloudtrail.enabled ? 1 : 0
+  providers = {
+    aws             = aws.management
+    aws.log_archive = aws.log_archive
+  }
+
+  name            = "${var.name}-org-trail"
+  organization_id = var.organization_id
+  bucket_name     = var.cloudtrail.bucket_name
+  lifecycle_rules = var.cloudtrail.lifecycle_rules
+  object_lock     = var.cloudtrail.object_lock
+  cloudwatch_logs = var.cloudtrail.cloudwatch_logs
+  data_events     = var.cloudtrail.data_events
+  tags            = local.tags
+}
+
+module "detection" {
+  source = "./modules/detection"
+  count  = var.detection.enabled ? 1 : 0
+
+  name                      = var.name
+  notifications_topic_arn   = module.notifications.topic_arn
+  notifications_kms_key_arn = module.notifications.kms_key_arn
+  organization_id           = var.organization_id
+  settings                  = local.detection_settings
+  reserved_concurrency      = var.detection.reserved_concurrency
+  tags                      = local.tags
+}
+
+module "region_watch" {
+  source = "./modules/region_watch"
+  count  = var.detection.enabled ? 1 : 0
+
+  name                         = var.name
+  regions                      = var.regions
+  allowed_regions              = var.allowed_regions
+  central_event_bus_arn        = module.detection[0].central_event_bus_arn
+  guardduty_severity_threshold = local.severity_threshold
+  tags                         = local.tags
+}
+
+# The management account is the most valuable account to abuse: watch its own API calls too.
+module "region_watch_management" {
+  source = "./modules/region_watch"
+  count  = var.detection.enabled && local.separate_management ? 1 : 0
+  providers = {
+    aws = aws.management
+  }
+
+  name                         = var.name
+  regions                      = var.regions
+  allowed_regions              = var.allowed_regions
+  central_event_bus_arn        = module.detection[0].central_event_bus_arn
+  guardduty_severity_threshold = local.severity_threshold
+  tags                         = local.tags
+}
+
+module "compute_alarms" {
+  source = "./modules/compute_alarms"
+  count  = var.compute_alarms.enabled ? 1 : 0
+
+  name                    = var.name
+  regions                 = var.regions
+  notifications_topic_arn = module.notifications.topic_arn
+  instance_alarms         = var.compute_alarms.instance_alarms
+  tags                    = local.tags
+}
+
+module "cost_notifications" {
+  source = "./modules/notifications"
+  count  = var.cost.enabled && local.separate_management ? 1 : 0
+  providers = {
+    aws = aws.management
+  }
+
+  name            = "${var.name}-cost-alerts"
+  email_addresses = var.notifications.email_addresses
+  https_endpoints = var.notifications.https_endpoints
+  tags            = local.tags
+}
+
+module "cost" {
+  source = "./modules/cost_guardrails"
+  count  = var.cost.enabled ? 1 : 0
+  providers = {
+    aws = aws.management
+  }
+
+  name                    = var.name
+  notifications_topic_arn = local.separate_management ? module.cost_notifications[0].topic_arn : module.notifications.topic_arn
+  currency                = var.cost.currency
+  monthly_budget          = var.cost.monthly_budget
+  anomaly                 = var.cost.anomaly
+  tags                    = local.tags
+}

@@ -1,0 +1,34 @@
+output "notifications_topic_arn" {
+  description = "The alert topic (security account, home region): subscribe more endpoints here, or pass it to `cryptoguard drill --target aws --topic-arn`."
+  value       = module.notifications.topic_arn
+}
+
+output "central_event_bus_arn" {
+  description = "Central bus that member accounts' region watches forward to (null when detection is off)."
+  value       = var.detection.enabled ? module.detection[0].central_event_bus_arn : null
+}
+
+output "detection_function_name" {
+  description = "Detection function; its logs hold one JSON line per detection."
+  value       = var.detection.enabled ? module.detection[0].function_name : null
+}
+
+output "dead_letter_queue_url" {
+  description = "Events the detection function set aside, each with its reason."
+  value       = var.detection.enabled ? module.detection[0].dead_letter_queue_url : null
+}
+
+output "trail_bucket_name" {
+  description = "Central CloudTrail bucket: `python -m cryptoguard hunt s3://<bucket>/AWSLogs/` hunts it with the same rules."
+  value       = var.cloudtrail.enabled ? module.cloudtrail[0].bucket_name : null
+}
+
+output "guardduty_detector_ids" {
+  description = "GuardDuty detector of the delegated administrator per region."
+  value       = var.guardduty.enabled ? module.guardduty[0].detector_ids : {}
+}
+
+output "guardduty_enabled_features" {
+  description = "Protection plans as configured (Runtime Monitoring and its agent managements included)."
+  value       = var.guardduty.enabled ? module.guardduty[0].enabled_features : {}
+}

@@ -1,0 +1,185 @@
+variable "name" {
+  description = "Prefix of every resource this project creates."
+  type        = string
+  default     = "cryptoguard"
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]{1,30}$", var.name))
+    error_message = "name must be lowercase letters, digits and hyphens, at most 30 characters."
+  }
+}
+
+variable "regions" {
+  description = "Every region enabled in your accounts, used or not: GuardDuty, the region watch and the fleet alarms cover them all. Attackers launch where nobody looks (seeds 000 and 004)."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.regions) > 0 && alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", r))])
+    error_message = "regions must be a non-empty list of region names such as us-east-1 or ap-northeast-1."
+  }
+}
+
+variable "allowed_regions" {
+  description = "Regions your organisation actually uses. Any write call elsewhere raises CG-REGION-001. Empty: that rule is off (not recommended)."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for r in var.allowed_regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", r))])
+    error_message = "allowed_regions must hold region names such as ap-northeast-1."
+  }
+}
+
+variable "organization_id" {
+  description = "AWS Organizations id (o-...). null: single-account mode (a standalone account: own trail, own detectors, no delegated administrator)."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.organization_id == null || can(regex("^o-[a-z0-9]{10,32}$", var.organization_id))
+    error_message = "organization_id must look like o-abc123defg, or be null for single-account mode."
+  }
+}
+
+variable "notifications" {
+  description = "Who is told: email addresses, HTTPS endpoints, and optionally one Slack channel through AWS Chatbot (workspace authorised in the Chatbot console first)."
+  type = object({
+    email_addresses = optional(list(string), [])
+    https_endpoints = optional(list(string), [])
+    slack = optional(object({
+      workspace_id = string
+      channel_id   = string
+    }))
+  })
+  default = {}
+}
+
+variable "guardduty" {
+  description = "GuardDuty across the organisation (see modules/guardduty_org for every field). Runtime Monitoring with EC2, ECS Fargate and EKS agent management is on by default."
+  type = object({
+    enabled                          = optional(bool, true)
+    auto_enable_organization_members = optional(string, "ALL")
+    finding_publishing_frequency     = optional(string, "FIFTEEN_MINUTES")
+    protection = optional(object({
+      s3_data_events         = optional(bool, true)
+      eks_audit_logs         = optional(bool, true)
+      ebs_malware_protection = optional(bool, true)
+      rds_login_events       = optional(bool, true)
+      lambda_network_logs    = optional(bool, true)
+      runtime_monitoring = optional(object({
+        enabled                      = optional(bool, true)
+        eks_addon_management         = optional(bool, true)
+        ecs_fargate_agent_management = optional(bool, true)
+        ec2_agent_management         = optional(bool, true)
+      }), {})
+    }), {})
+    findings_export = optional(object({
+      enabled        = optional(bool, true)
+      bucket_name    = optional(string)
+      retention_days = optional(number, 730)
+    }), {})
+  })
+  default = {}
+}
+
+variable "cloudtrail" {
+  description = "The organisation trail and its central bucket in the log-archive account (see modules/cloudtrail_org)."
+  type = object({
+    enabled     = optional(bool, true)
+    bucket_name = optional(string)
+    lifecycle_rules = optional(object({
+      archive_after_days = optional(number, 90)
+      archive_storage    = optional(string, "GLACIER_IR")
+      expire_after_days  = optional(number, 2555)
+      noncurrent_days    = optional(number, 90)
+    }), {})
+    object_lock = optional(object({
+      enabled = optional(bool, false)
+      mode    = optional(string, "GOVERNANCE")
+      days    = optional(number, 365)
+    }), {})
+    cloudwatch_logs = optional(object({
+      enabled        = optional(bool, false)
+      retention_days = optional(number, 90)
+    }), {})
+    data_events = optional(object({
+      s3_bucket_arns = optional(list(string), [])
+      lambda         = optional(bool, false)
+    }), {})
+  })
+  default = {}
+}
+
+variable "detection" {
+  description = "The region watch and detection Lambdas. settings: thresholds and allow-lists of the rules (cryptoguard/settings.py names; allowed_regions comes from the top-level variable)."
+  type = object({
+    enabled = optional(bool, true)
+    settings = optional(object({
+      accelerated_families                   = optional(list(string))
+      allowed_instance_families              = optional(list(string))
+      max_instances_per_call                 = optional(number)
+      max_instances_per_window               = optional(number)
+      launch_window_minutes                  = optional(number)
+      multi_region_launch_threshold          = optional(number)
+      max_asg_size                           = optional(number)
+      task_cpu_threshold                     = optional(number)
+      max_service_desired_count              = optional(number)
+      cluster_burst_threshold                = optional(number)
+      termination_protection_burst_threshold = optional(number)
+      quota_recon_burst_threshold            = optional(number)
+      address_burst_threshold                = optional(number)
+      volume_burst_threshold                 = optional(number)
+      burst_window_minutes                   = optional(number)
+      iam_window_minutes                     = optional(number)
+      recon_chain_window_minutes             = optional(number)
+      trusted_registries                     = optional(list(string))
+      known_bad_images                       = optional(list(string))
+      allowlisted_principals                 = optional(list(string))
+      guardduty_severity_threshold           = optional(number)
+    }), {})
+    reserved_concurrency = optional(number, 5)
+  })
+  default = {}
+}
+
+variable "compute_alarms" {
+  description = "Per-instance CPU, GPU and network alarms and fleet vCPU alarms for the security account's own workloads (member accounts use modules/compute_alarms, see examples/complete)."
+  type = object({
+    enabled = optional(bool, true)
+    instance_alarms = optional(object({
+      cpu_threshold           = optional(number, 90)
+      cpu_minutes             = optional(number, 30)
+      gpu_threshold           = optional(number, 90)
+      gpu_minutes             = optional(number, 30)
+      network_out_floor_bytes = optional(number, 5000000000)
+      network_packets_floor   = optional(number, 5000000)
+      network_band_stddevs    = optional(number, 3)
+      network_minutes         = optional(number, 30)
+      opt_out_tag             = optional(string, "cryptoguard:alarms")
+    }), {})
+  })
+  default = {}
+}
+
+variable "cost" {
+  description = "Budgets and Cost Anomaly Detection in the management account (organisation-wide spend)."
+  type = object({
+    enabled        = optional(bool, true)
+    currency       = optional(string, "USD")
+    monthly_budget = optional(number, 1000)
+    anomaly = optional(object({
+      absolute_threshold           = optional(number, 100)
+      percentage_threshold         = optional(number, 40)
+      existing_service_monitor_arn = optional(string)
+      linked_accounts              = optional(list(string), [])
+      network_monitor              = optional(bool, true)
+    }), {})
+  })
+  default = {}
+}
+
+variable "tags" {
+  description = "Tags applied to every taggable resource."
+  type        = map(string)
+  default     = {}
+}

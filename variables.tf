@@ -100,7 +100,7 @@ variable "cloudtrail" {
     }), {})
     cloudwatch_logs = optional(object({
       enabled        = optional(bool, false)
-      retention_days = optional(number, 90)
+      retention_days = optional(number, 365)
     }), {})
     data_events = optional(object({
       s3_bucket_arns = optional(list(string), [])

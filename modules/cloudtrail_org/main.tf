@@ -9,12 +9,13 @@ data "aws_partition" "current" {}
 data "aws_region" "home" {}
 
 locals {
-  partition      = data.aws_partition.current.partition
-  management_id  = data.aws_caller_identity.management.account_id
-  log_archive_id = data.aws_caller_identity.log_archive.account_id
-  bucket_name    = coalesce(var.bucket_name, "${var.name}-${local.log_archive_id}")
-  bucket_arn     = "arn:${local.partition}:s3:::${local.bucket_name}"
-  trail_arn      = "arn:${local.partition}:cloudtrail:${data.aws_region.home.region}:${local.management_id}:trail/${var.name}"
+  kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
+  partition         = data.aws_partition.current.partition
+  management_id     = data.aws_caller_identity.management.account_id
+  log_archive_id    = data.aws_caller_identity.log_archive.account_id
+  bucket_name       = coalesce(var.bucket_name, "${var.name}-${local.log_archive_id}")
+  bucket_arn        = "arn:${local.partition}:s3:::${local.bucket_name}"
+  trail_arn         = "arn:${local.partition}:cloudtrail:${data.aws_region.home.region}:${local.management_id}:trail/${var.name}"
 }
 
 # ---- key (log archive) ---------------------------------------------------------------------------------
@@ -22,7 +23,7 @@ locals {
 data "aws_iam_policy_document" "key" {
   statement {
     sid       = "LogArchiveAdministersKey"
-    actions   = ["kms:*"]
+    actions   = local.kms_admin_actions
     resources = ["*"]
     principals {
       type        = "AWS"
@@ -32,7 +33,7 @@ data "aws_iam_policy_document" "key" {
 
   statement {
     sid       = "CloudTrailEncryptsLogs"
-    actions   = ["kms:GenerateDataKey*"]
+    actions   = ["kms:GenerateDataKey"]
     resources = ["*"]
     principals {
       type        = "Service"
@@ -65,7 +66,7 @@ data "aws_iam_policy_document" "key" {
     for_each = var.organization_id == null ? [] : [var.organization_id]
     content {
       sid       = "OrganisationReadsLogs"
-      actions   = ["kms:Decrypt", "kms:ReEncryptFrom"]
+      actions   = ["kms:Decrypt"]
       resources = ["*"]
       principals {
         type        = "AWS"

@@ -61,7 +61,7 @@ variable "cloudwatch_logs" {
   description = "Also deliver the trail to CloudWatch Logs in the management account (for metric filters and Logs Insights)."
   type = object({
     enabled        = optional(bool, false)
-    retention_days = optional(number, 90)
+    retention_days = optional(number, 365)
   })
   default = {}
 }

@@ -104,7 +104,7 @@ variable "extra_usage_alarms" {
 variable "log_retention_days" {
   description = "Retention of the provisioner's logs."
   type        = number
-  default     = 90
+  default     = 365
 }
 
 variable "tags" {

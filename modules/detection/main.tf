@@ -3,9 +3,10 @@ data "aws_partition" "current" {}
 data "aws_region" "current" {}
 
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  partition  = data.aws_partition.current.partition
-  region     = data.aws_region.current.region
+  kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
+  account_id        = data.aws_caller_identity.current.account_id
+  partition         = data.aws_partition.current.partition
+  region            = data.aws_region.current.region
   # Only the settings a user set: the Lambda fills in the rest from cryptoguard/settings.py.
   settings = { for k, v in var.settings : k => v if v != null }
   # The central bus's one rule: everything the regional rules forward (cryptoguard.patterns.CENTRAL_PATTERN).
@@ -18,7 +19,7 @@ locals {
 data "aws_iam_policy_document" "key" {
   statement {
     sid       = "AccountAdministersKey"
-    actions   = ["kms:*"]
+    actions   = local.kms_admin_actions
     resources = ["*"]
     principals {
       type        = "AWS"
@@ -29,7 +30,7 @@ data "aws_iam_policy_document" "key" {
   # EventBridge writes to the encrypted queue; CloudWatch Logs encrypts the function's log group.
   statement {
     sid       = "ServicesUseKey"
-    actions   = ["kms:GenerateDataKey*", "kms:Decrypt", "kms:Encrypt", "kms:ReEncrypt*", "kms:DescribeKey"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt", "kms:DescribeKey"]
     resources = ["*"]
     principals {
       type        = "Service"
@@ -349,6 +350,8 @@ resource "aws_lambda_event_source_mapping" "detect" {
   scaling_config {
     maximum_concurrency = var.reserved_concurrency
   }
+
+  tags = var.tags
 }
 
 # ---- people see what went wrong -----------------------------------------------------------------------

@@ -1,16 +1,17 @@
 # Findings export: one bucket and key in the home region, a publishing destination in every region.
 
 locals {
-  export        = var.findings_export.enabled
-  bucket_name   = coalesce(var.findings_export.bucket_name, "${var.name}-guardduty-findings-${local.admin_account_id}")
-  bucket_arn    = "arn:${local.partition}:s3:::${local.bucket_name}"
-  detector_arns = "arn:${local.partition}:guardduty:*:${local.admin_account_id}:detector/*"
+  kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
+  export            = var.findings_export.enabled
+  bucket_name       = coalesce(var.findings_export.bucket_name, "${var.name}-guardduty-findings-${local.admin_account_id}")
+  bucket_arn        = "arn:${local.partition}:s3:::${local.bucket_name}"
+  detector_arns     = "arn:${local.partition}:guardduty:*:${local.admin_account_id}:detector/*"
 }
 
 data "aws_iam_policy_document" "export_key" {
   statement {
     sid       = "AccountAdministersKey"
-    actions   = ["kms:*"]
+    actions   = local.kms_admin_actions
     resources = ["*"]
     principals {
       type        = "AWS"

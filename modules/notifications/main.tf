@@ -2,8 +2,9 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id = data.aws_caller_identity.current.account_id
-  topic_arn  = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.region}:${local.account_id}:${var.name}"
+  kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
+  account_id        = data.aws_caller_identity.current.account_id
+  topic_arn         = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.region}:${local.account_id}:${var.name}"
 }
 
 data "aws_region" "current" {}
@@ -13,7 +14,7 @@ data "aws_region" "current" {}
 data "aws_iam_policy_document" "key" {
   statement {
     sid       = "AccountAdministersKey"
-    actions   = ["kms:*"]
+    actions   = local.kms_admin_actions
     resources = ["*"]
     principals {
       type        = "AWS"
@@ -23,7 +24,7 @@ data "aws_iam_policy_document" "key" {
 
   statement {
     sid       = "AlertPublishersUseKey"
-    actions   = ["kms:GenerateDataKey*", "kms:Decrypt"]
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
     resources = ["*"]
     principals {
       type        = "Service"

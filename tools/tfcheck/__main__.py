@@ -28,8 +28,11 @@ def run_fmt() -> list[str]:
     binary = terraform_binary()
     if binary is None:
         return ["terraform not found: run `make setup` (it installs one for fmt)"]
+    env = dict(os.environ)
+    if not Path(env.get("TF_CLI_CONFIG_FILE", "/")).is_file():
+        env.pop("TF_CLI_CONFIG_FILE", None)  # a dangling setting only makes terraform print warnings
     proc = subprocess.run([binary, "fmt", "-check", "-recursive", "-list=true", "-diff=false"],
-                          cwd=ROOT, capture_output=True, text=True)
+                          cwd=ROOT, capture_output=True, text=True, env=env)
     if proc.returncode == 0:
         return []
     files = [line for line in proc.stdout.splitlines() if line.strip()]
@@ -42,7 +45,7 @@ def run_checkov() -> list[str]:
         return ["checkov not found in .venv-checkov: run `make setup`"]
     proc = subprocess.run([str(checkov), "--config-file", ".checkov.yaml", "-d", ".", "--compact", "--quiet",
                            "--framework", "terraform", "--skip-path", r"\.venv.*", "--skip-path", r"\.cache",
-                           "--skip-path", "tests/fixtures", "--output", "cli"],
+                           "--skip-path", "tests", "--output", "cli"],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
     if proc.returncode == 0:
         return []
@@ -58,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     schemas = load_schemas(args.schemas)
-    dirs = args.paths or [d for d in terraform_dirs(ROOT) if "tests" not in d.relative_to(ROOT).parts]
+    dirs = args.paths or terraform_dirs(ROOT)
     problems: list[str] = []
     for directory in dirs:
         findings = check_module(directory, schemas)

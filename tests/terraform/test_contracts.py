@@ -1,0 +1,154 @@
+"""Security and consistency properties of the real Terraform files, read with the same parser as the checker."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cryptoguard import patterns
+from cryptoguard.alarms import AlarmSettings
+from cryptoguard.pipeline import BATCH_SIZE
+from cryptoguard.settings import Settings
+from tools.tfcheck.check import code_parts, expressions, load_module, load_schemas, terraform_dirs
+
+ROOT = Path(__file__).resolve().parents[2]
+MODULES = sorted(p for p in (ROOT / "modules").iterdir() if (p / "variables.tf").exists())
+DIRS = [d for d in terraform_dirs(ROOT) if "tests" not in d.relative_to(ROOT).parts]
+
+
+def _unquote(value: object) -> str:
+    text = str(value)
+    return text[1:-1] if text.startswith('"') and text.endswith('"') else text
+
+
+def _statements(module):
+    for file, (_, name), body in module.blocks("data"):
+        for statement in body.get("statement", []) if isinstance(body.get("statement"), list) else []:
+            yield file, name, statement
+        for dyn in body.get("dynamic", []):
+            for block in dyn.values():
+                for content in block.get("content", []):
+                    yield file, name, content
+
+
+@pytest.mark.parametrize("module_dir", MODULES, ids=lambda p: p.name)
+def test_standard_module_structure(module_dir):
+    for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        assert (module_dir / name).exists(), f"{module_dir.name} lacks {name}"
+    versions = (module_dir / "versions.tf").read_text()
+    assert re.search(r'required_version\s*=\s*">= 1\.5"', versions)
+    assert re.search(r'version\s*=\s*">= 6\.0"', versions)
+
+
+@pytest.mark.parametrize("directory", DIRS, ids=lambda p: str(p.relative_to(ROOT)) or "root")
+def test_no_wildcard_actions_are_granted(directory):
+    module = load_module(directory)
+    for file, name, statement in _statements(module):
+        if _unquote(statement.get("effect", '"Allow"')) == "Deny":
+            continue
+        actions = statement.get("actions", [])
+        for action in actions if isinstance(actions, list) else [actions]:
+            text = _unquote(action)
+            assert "*" not in text, f"{file}: {name} grants wildcard action {text}"
+
+
+def test_kms_admin_actions_are_explicit():
+    actions = json.loads((ROOT / "modules" / "shared" / "kms_key_admin_actions.json").read_text())["actions"]
+    assert actions and all("*" not in a for a in actions) and "kms:PutKeyPolicy" in actions
+
+
+@pytest.mark.parametrize("module_dir", MODULES, ids=lambda p: p.name)
+def test_every_taggable_resource_is_tagged(module_dir):
+    schema = load_schemas(ROOT / ".cache" / "schemas")["aws"]["resources"]
+    module = load_module(module_dir)
+    for file, (type_name, name), body in module.blocks("resource"):
+        if "tags" in schema.get(type_name, {}).get("attributes", {}):
+            assert "tags" in body, f"{file}: {type_name}.{name} is taggable but untagged"
+
+
+@pytest.mark.parametrize("module_dir", MODULES, ids=lambda p: p.name)
+def test_regional_resources_loop_over_the_regions(module_dir):
+    """A resource that names its region must come from a for_each over the regions, so no region is missed."""
+    module = load_module(module_dir)
+    for file, (type_name, name), body in module.blocks("resource"):
+        if "region" in body:
+            assert "for_each" in body or "count" in body, f"{file}: {type_name}.{name} sets region without a loop"
+
+
+def _bucket_policies():
+    for module_dir in ("cloudtrail_org", "guardduty_org"):
+        module = load_module(ROOT / "modules" / module_dir)
+        yield module_dir, [s for _, name, s in _statements(module) if name in ("bucket", "export_bucket")]
+
+
+@pytest.mark.parametrize("module_dir,statements", list(_bucket_policies()), ids=lambda x: x if isinstance(x, str) else "")
+def test_buckets_are_tls_only(module_dir, statements):
+    tls = [s for s in statements if _unquote(s.get("effect")) == "Deny" and
+           any(_unquote(c.get("variable")) == "aws:SecureTransport" for c in s.get("condition", []))]
+    assert tls, f"{module_dir}: bucket policy lacks a TLS-only deny"
+
+
+def test_trail_bucket_denies_deletion_and_scopes_writes_to_the_trail():
+    module = load_module(ROOT / "modules" / "cloudtrail_org")
+    statements = {_unquote(s.get("sid")): s for _, name, s in _statements(module) if name == "bucket"}
+    assert "s3:DeleteObject" in [_unquote(a) for a in statements["NoDeletion"]["actions"]]
+    write = statements["CloudTrailWritesOrganisationAndManagementLogs"]
+    assert "AWSLogs/${var.organization_id}" in str(write["resources"]) and "AWSLogs/${local.management_id}" in str(
+        write["resources"])
+    assert any(_unquote(c["variable"]) == "aws:SourceArn" for c in write["condition"])
+
+
+def test_runtime_monitoring_and_its_three_agents_are_on_by_default():
+    text = (ROOT / "modules" / "guardduty_org" / "variables.tf").read_text()
+    block = text[text.index("runtime_monitoring = optional(object({"):]
+    block = block[: block.index("}), {})")]
+    for field in ("enabled", "eks_addon_management", "ecs_fargate_agent_management", "ec2_agent_management"):
+        assert re.search(rf"{field}\s*=\s*optional\(bool, true\)", block), field
+    main = (ROOT / "modules" / "guardduty_org" / "main.tf").read_text()
+    order = [main.index(f'"{n}"') for n in ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT")]
+    assert order == sorted(order), "agent managements must stay in GuardDuty's order, or plans drift"
+    assert 'auto_enable_organization_members = optional(string, "ALL")' in (ROOT / "variables.tf").read_text()
+
+
+def test_terraform_reads_the_same_pattern_file_as_the_lambda():
+    for module_dir in ("region_watch", "guardduty_org"):
+        module = load_module(ROOT / "modules" / module_dir)
+        code = " ".join(code_parts(e) for _, _, body in module.blocks("locals") for e in expressions(body))
+        match = re.search(r'file\(coalesce\(var\.patterns_file,\s*"\$\{path\.module\}/([^"]+)"', code) or re.search(
+            r'"\$\{path\.module\}/([^"]*patterns\.json)"', " ".join(str(v) for _, _, b in module.blocks("locals") for v in b.values()))
+        assert match, module_dir
+        assert (ROOT / "modules" / module_dir / match.group(1)).resolve() == patterns.DATA_FILE.resolve()
+
+
+def test_detection_settings_variable_matches_the_python_settings():
+    text = (ROOT / "modules" / "detection" / "variables.tf").read_text()
+    block = text[text.index('variable "settings"'):text.index('variable "batch_size"')]
+    names = set(re.findall(r"^\s+(\w+)\s+= optional\(", block, re.MULTILINE))
+    assert names == {f.name for f in dataclasses.fields(Settings)}
+    root = (ROOT / "variables.tf").read_text()
+    root_block = root[root.index('variable "detection"'):root.index('variable "compute_alarms"')]
+    root_names = set(re.findall(r"^\s+(\w+)\s+= optional\(", root_block, re.MULTILINE)) - {"enabled", "settings",
+                                                                                            "reserved_concurrency"}
+    assert root_names == names - {"allowed_regions"}
+
+
+def test_alarm_settings_match_the_provisioner():
+    text = (ROOT / "modules" / "compute_alarms" / "variables.tf").read_text()
+    block = text[text.index('variable "instance_alarms"'):text.index('variable "reconcile_schedule"')]
+    names = set(re.findall(r"^\s+(\w+)\s+= optional\(", block, re.MULTILINE))
+    assert names | {"prefix", "regions"} == {f.name for f in dataclasses.fields(AlarmSettings)}
+    defaults = AlarmSettings()
+    for name in names:
+        value = re.search(rf"{name}\s+= optional\(\w+, \"?([^\")]+)\"?\)", block).group(1)
+        default = getattr(defaults, name)
+        assert (float(value) == float(default)) if isinstance(default, int | float) else value == default, name
+
+
+def test_batch_size_default_matches_the_pipeline():
+    text = (ROOT / "modules" / "detection" / "variables.tf").read_text()
+    block = text[text.index('variable "batch_size"'):]
+    assert int(re.search(r"default\s+=\s+(\d+)", block).group(1)) == BATCH_SIZE

@@ -21,7 +21,7 @@ validate: setup ## offline Terraform verification: schema, references, fmt, chec
 	$(PY) -m tools.tfcheck
 
 lint: setup
-	.venv/bin/ruff check lambda_src tools tests bench
+	.venv/bin/ruff check lambda_src tools tests bench && .venv/bin/ruff format --check lambda_src tools tests bench
 
 emulators: setup ## start LocalStack and moto for manual use; Ctrl-C stops them
 	$(PY) -m cryptoguard emulators

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from cryptoguard.drill import emulators as emu_mod
 from cryptoguard.drill.scenarios import ALLOWED_REGIONS
 from cryptoguard.settings import Settings
@@ -50,4 +49,6 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     emu = _STARTED.get("emu")
     if emu:
         versions = ", ".join(f"{k} {v}" for k, v in sorted(emu.versions.items()))
-        terminalreporter.write_line(f"emulators used: {versions} (LocalStack {emu.localstack_url}, moto {emu.moto_url})")
+        terminalreporter.write_line(
+            f"emulators used: {versions} (LocalStack {emu.localstack_url}, moto {emu.moto_url})"
+        )

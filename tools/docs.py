@@ -47,8 +47,10 @@ def module_tables(directory: Path) -> str:
     module = load_module(directory)
     lines = ["### Inputs", "", "| name | description | type | default |", "|---|---|---|---|"]
     for name, body in sorted(module.variables.items()):
-        lines.append(f"| `{name}` | {_clean(body.get('description', ''))} | {_type(body.get('type', 'any'))} | "
-                     f"{_default(body)} |")
+        lines.append(
+            f"| `{name}` | {_clean(body.get('description', ''))} | {_type(body.get('type', 'any'))} | "
+            f"{_default(body)} |"
+        )
     lines += ["", "### Outputs", "", "| name | description |", "|---|---|"]
     for name, body in sorted(module.outputs.items()):
         lines.append(f"| `{name}` | {_clean(body.get('description', ''))} |")
@@ -66,7 +68,9 @@ def rule_catalogue() -> str:
 
 def sections() -> dict[Path, dict[str, str]]:
     """README path -> {section name: generated text}."""
-    out: dict[Path, dict[str, str]] = {ROOT / "README.md": {"rules": rule_catalogue(), "root-module": module_tables(ROOT)}}
+    out: dict[Path, dict[str, str]] = {
+        ROOT / "README.md": {"rules": rule_catalogue(), "root-module": module_tables(ROOT)}
+    }
     for module in sorted((ROOT / "modules").iterdir()):
         if (module / "variables.tf").exists():
             out[module / "README.md"] = {"module": module_tables(module)}

@@ -1,9 +1,9 @@
 """cryptoguard: hunt CloudTrail archives, drill the defences, run the emulators, list the rules.
 
-  python -m cryptoguard hunt PATH [PATH...]   findings as JSON lines on stdout, summary on stderr
-  python -m cryptoguard drill                 replay the seed campaigns on the local emulators (or --target aws)
-  python -m cryptoguard emulators             start LocalStack and moto for manual use
-  python -m cryptoguard rules                 the rule catalogue (markdown or json)
+python -m cryptoguard hunt PATH [PATH...]   findings as JSON lines on stdout, summary on stderr
+python -m cryptoguard drill                 replay the seed campaigns on the local emulators (or --target aws)
+python -m cryptoguard emulators             start LocalStack and moto for manual use
+python -m cryptoguard rules                 the rule catalogue (markdown or json)
 """
 
 from __future__ import annotations
@@ -46,8 +46,12 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--config", help="JSON file of settings (the same names as the Terraform variable)")
     parser.add_argument("--allowed-regions", help="comma-separated regions in use, e.g. ap-northeast-1,us-east-1")
-    parser.add_argument("--set", action="append", metavar="KEY=VALUE",
-                        help="any setting, e.g. --set max_asg_size=50 (repeatable; JSON values accepted)")
+    parser.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="any setting, e.g. --set max_asg_size=50 (repeatable; JSON values accepted)",
+    )
 
 
 def cmd_hunt(args: argparse.Namespace) -> int:
@@ -64,8 +68,22 @@ def cmd_rules(args: argparse.Namespace) -> int:
     from cryptoguard.rules.base import SEEDS
 
     if args.format == "json":
-        print(json.dumps([{"id": r.id, "title": r.title, "severity": r.severity.name, "seed": r.seed,
-                           "mitre": r.mitre, "description": r.description} for r in RULES.values()], indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": r.id,
+                        "title": r.title,
+                        "severity": r.severity.name,
+                        "seed": r.seed,
+                        "mitre": r.mitre,
+                        "description": r.description,
+                    }
+                    for r in RULES.values()
+                ],
+                indent=2,
+            )
+        )
         return 0
     print(catalogue_markdown(RULES.values(), SEEDS))
     return 0

@@ -62,22 +62,39 @@ def _network(settings: AlarmSettings, instance_id: str, metric: str, floor: floa
     return {
         "AlarmName": f"{settings.prefix}-{kind}-{instance_id}",
         "AlarmDescription": f"{metric} of {instance_id} above its normal band and above {floor:g} per 5 minutes "
-                            f"for {settings.network_minutes} minutes: bandwidth selling (seed 004) keeps CPU low.",
+        f"for {settings.network_minutes} minutes: bandwidth selling (seed 004) keeps CPU low.",
         "ComparisonOperator": "GreaterThanUpperThreshold",
         "EvaluationPeriods": periods,
         "DatapointsToAlarm": periods,
         "ThresholdMetricId": "band",
         "TreatMissingData": "notBreaching",
         "Metrics": [
-            {"Id": "m1", "ReturnData": False, "MetricStat": {
-                "Metric": {"Namespace": "AWS/EC2", "MetricName": metric,
-                           "Dimensions": [{"Name": "InstanceId", "Value": instance_id}]},
-                "Period": 300, "Stat": "Sum"}},
+            {
+                "Id": "m1",
+                "ReturnData": False,
+                "MetricStat": {
+                    "Metric": {
+                        "Namespace": "AWS/EC2",
+                        "MetricName": metric,
+                        "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+                    },
+                    "Period": 300,
+                    "Stat": "Sum",
+                },
+            },
             # Below the floor the expression is 0, which never rises above the band: idle instances stay quiet.
-            {"Id": "floored", "Expression": f"IF(m1 > {floor:g}, m1, 0)", "ReturnData": True,
-             "Label": f"{metric} above floor"},
-            {"Id": "band", "Expression": f"ANOMALY_DETECTION_BAND(floored, {settings.network_band_stddevs:g})",
-             "ReturnData": True, "Label": "expected band"},
+            {
+                "Id": "floored",
+                "Expression": f"IF(m1 > {floor:g}, m1, 0)",
+                "ReturnData": True,
+                "Label": f"{metric} above floor",
+            },
+            {
+                "Id": "band",
+                "Expression": f"ANOMALY_DETECTION_BAND(floored, {settings.network_band_stddevs:g})",
+                "ReturnData": True,
+                "Label": "expected band",
+            },
         ],
     }
 
@@ -85,29 +102,46 @@ def _network(settings: AlarmSettings, instance_id: str, metric: str, floor: floa
 def instance_alarms(settings: AlarmSettings, instance_id: str, instance_type: str) -> list[dict]:
     """PutMetricAlarm requests for one instance."""
     cpu_periods = _periods(settings.cpu_minutes)
-    alarms = [{
-        "AlarmName": f"{settings.prefix}-cpu-{instance_id}",
-        "AlarmDescription": f"CPU of {instance_id} ({instance_type}) above {settings.cpu_threshold:g}% for "
-                            f"{settings.cpu_minutes} minutes: the signature of a miner using every core.",
-        "Namespace": "AWS/EC2", "MetricName": "CPUUtilization",
-        "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
-        "Statistic": "Average", "Period": 300, "EvaluationPeriods": cpu_periods, "DatapointsToAlarm": cpu_periods,
-        "Threshold": settings.cpu_threshold, "ComparisonOperator": "GreaterThanThreshold",
-        "TreatMissingData": "notBreaching",
-    }]
+    alarms = [
+        {
+            "AlarmName": f"{settings.prefix}-cpu-{instance_id}",
+            "AlarmDescription": f"CPU of {instance_id} ({instance_type}) above {settings.cpu_threshold:g}% for "
+            f"{settings.cpu_minutes} minutes: the signature of a miner using every core.",
+            "Namespace": "AWS/EC2",
+            "MetricName": "CPUUtilization",
+            "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+            "Statistic": "Average",
+            "Period": 300,
+            "EvaluationPeriods": cpu_periods,
+            "DatapointsToAlarm": cpu_periods,
+            "Threshold": settings.cpu_threshold,
+            "ComparisonOperator": "GreaterThanThreshold",
+            "TreatMissingData": "notBreaching",
+        }
+    ]
     if family_prefix(instance_type) in GPU_FAMILIES:
         gpu_periods = _periods(settings.gpu_minutes)
-        alarms.append({
-            "AlarmName": f"{settings.prefix}-gpu-{instance_id}",
-            "AlarmDescription": f"GPU of {instance_id} ({instance_type}) above {settings.gpu_threshold:g}% for "
-                                f"{settings.gpu_minutes} minutes (CloudWatch agent, nvidia_gpu collection).",
-            "Metrics": [{"Id": "gpu", "ReturnData": True, "Period": 300,
-                         "Expression": "SELECT MAX(nvidia_smi_utilization_gpu) FROM CWAgent "
-                                       f"WHERE InstanceId = '{instance_id}'"}],
-            "EvaluationPeriods": gpu_periods, "DatapointsToAlarm": gpu_periods,
-            "Threshold": settings.gpu_threshold, "ComparisonOperator": "GreaterThanThreshold",
-            "TreatMissingData": "notBreaching",
-        })
+        alarms.append(
+            {
+                "AlarmName": f"{settings.prefix}-gpu-{instance_id}",
+                "AlarmDescription": f"GPU of {instance_id} ({instance_type}) above {settings.gpu_threshold:g}% for "
+                f"{settings.gpu_minutes} minutes (CloudWatch agent, nvidia_gpu collection).",
+                "Metrics": [
+                    {
+                        "Id": "gpu",
+                        "ReturnData": True,
+                        "Period": 300,
+                        "Expression": "SELECT MAX(nvidia_smi_utilization_gpu) FROM CWAgent "
+                        f"WHERE InstanceId = '{instance_id}'",
+                    }
+                ],
+                "EvaluationPeriods": gpu_periods,
+                "DatapointsToAlarm": gpu_periods,
+                "Threshold": settings.gpu_threshold,
+                "ComparisonOperator": "GreaterThanThreshold",
+                "TreatMissingData": "notBreaching",
+            }
+        )
     alarms.append(_network(settings, instance_id, "NetworkOut", settings.network_out_floor_bytes, "netout"))
     alarms.append(_network(settings, instance_id, "NetworkPacketsOut", settings.network_packets_floor, "pktout"))
     return alarms

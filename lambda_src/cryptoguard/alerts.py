@@ -58,12 +58,21 @@ class Alert:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "rule_id": self.rule_id, "title": self.title, "severity": self.severity.name, "account": self.account,
-            "region": self.region, "principal": self.principal, "count": self.count,
+            "rule_id": self.rule_id,
+            "title": self.title,
+            "severity": self.severity.name,
+            "account": self.account,
+            "region": self.region,
+            "principal": self.principal,
+            "count": self.count,
             "first_seen": self.first_seen.isoformat() if self.first_seen else None,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
-            "event_ids": self.event_ids, "event_names": sorted(self.event_names),
-            "source_ips": sorted(self.source_ips), "seed": self.seed, "mitre": self.mitre, "details": self.details,
+            "event_ids": self.event_ids,
+            "event_names": sorted(self.event_names),
+            "source_ips": sorted(self.source_ips),
+            "seed": self.seed,
+            "mitre": self.mitre,
+            "details": self.details,
             "incident": self.incident,
         }
 
@@ -77,8 +86,17 @@ def aggregate(findings: Iterable[Finding]) -> list[Alert]:
         r = f.record
         alert = alerts.get(f.incident)
         if alert is None:
-            alert = alerts[f.incident] = Alert(f.rule.id, f.rule.title, f.severity, r.account, r.region, r.principal,
-                                               f.incident, f.rule.seed, f.rule.mitre)
+            alert = alerts[f.incident] = Alert(
+                f.rule.id,
+                f.rule.title,
+                f.severity,
+                r.account,
+                r.region,
+                r.principal,
+                f.incident,
+                f.rule.seed,
+                f.rule.mitre,
+            )
         alert.add(f)
     return sorted(alerts.values(), key=lambda a: (-a.severity, a.rule_id, a.incident))
 

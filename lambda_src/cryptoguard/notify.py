@@ -11,10 +11,13 @@ from cryptoguard.alerts import Alert
 def publish(sns: Any, topic_arn: str, alert: Alert) -> str:
     subject = alert.subject.encode("ascii", "replace").decode()  # SNS subjects: ASCII, one line
     response = sns.publish(
-        TopicArn=topic_arn, Subject=subject, Message=alert.body(),
+        TopicArn=topic_arn,
+        Subject=subject,
+        Message=alert.body(),
         MessageAttributes={
             "severity": {"DataType": "String", "StringValue": alert.severity.name},
             "rule_id": {"DataType": "String", "StringValue": alert.rule_id},
             "account": {"DataType": "String", "StringValue": alert.account or "unknown"},
-        })
+        },
+    )
     return response["MessageId"]

@@ -51,8 +51,10 @@ def with_severity_threshold(pattern: dict, threshold: float) -> dict:
 @cache
 def load(path: Path = DATA_FILE) -> tuple[Pattern, ...]:
     data = json.loads(path.read_text())
-    return tuple(Pattern(name, p["description"], p["scope"], p["read_only"], p["pattern"])
-                 for name, p in data["patterns"].items())
+    return tuple(
+        Pattern(name, p["description"], p["scope"], p["read_only"], p["pattern"])
+        for name, p in data["patterns"].items()
+    )
 
 
 def _match_value(condition: Any, value: Any) -> bool:
@@ -93,14 +95,50 @@ def matches(pattern: dict, event: Any) -> bool:
     return True
 
 
-def delivered(event: dict, region: str, allowed_regions: tuple[str, ...], severity_threshold: float,
-              read_only: bool) -> list[str]:
-    """Names of the patterns whose rules would deliver this event, in this region."""
-    names = []
-    for p in load():
-        if read_only and not p.read_only:
-            continue  # EventBridge drops read-only events unless the rule asks for all management events
-        if p.applies_in(region, allowed_regions) and matches(with_severity_threshold(p.pattern, severity_threshold),
-                                                             event):
-            names.append(p.name)
-    return names
+def _name_allowed(pattern: dict, name: str) -> bool:
+    conditions = pattern.get("detail", {}).get("eventName")
+    return conditions is None or any(_match_value(c, name) for c in conditions)
+
+
+class Gate:
+    """The patterns as deployed for one configuration (allowed regions, severity threshold), indexed by event
+    source: which rules would deliver an event, asked millions of times by `hunt`."""
+
+    def __init__(self, allowed_regions: tuple[str, ...], severity_threshold: float) -> None:
+        self.allowed_regions = tuple(allowed_regions)
+        self._by_source: dict[str, list[Pattern]] = {}
+        self._any_source: list[Pattern] = []
+        for p in load():
+            p = Pattern(
+                p.name, p.description, p.scope, p.read_only, with_severity_threshold(p.pattern, severity_threshold)
+            )
+            sources = p.pattern.get("source")
+            if sources and all(isinstance(x, str) for x in sources):
+                for source in sources:
+                    self._by_source.setdefault(source, []).append(p)
+            else:
+                self._any_source.append(p)
+
+    def candidates(self, source: str, region: str, read_only: bool, name: str | None = None) -> list[Pattern]:
+        """Patterns that could deliver an event of this source (and CloudTrail event name) here; empty means
+        none can."""
+        return [
+            p
+            for p in (*self._by_source.get(source, ()), *self._any_source)
+            if (p.read_only or not read_only)
+            and p.applies_in(region, self.allowed_regions)
+            and (name is None or _name_allowed(p.pattern, name))
+        ]
+
+    def delivered(self, event: dict, region: str, read_only: bool) -> list[str]:
+        """Names of the patterns whose rules would deliver this event in this region. EventBridge drops
+        read-only events unless a rule asks for all management events."""
+        return [
+            p.name for p in self.candidates(str(event.get("source")), region, read_only) if matches(p.pattern, event)
+        ]
+
+
+def delivered(
+    event: dict, region: str, allowed_regions: tuple[str, ...], severity_threshold: float, read_only: bool
+) -> list[str]:
+    return Gate(allowed_regions, severity_threshold).delivered(event, region, read_only)

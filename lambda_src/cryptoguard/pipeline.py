@@ -45,8 +45,12 @@ def _event(body: Any) -> Any:
     return body
 
 
-def process(messages: Iterable[dict], ctx: Context, send: Callable[[Alert], None],
-            set_aside: Callable[[dict, str], bool] | None = None) -> BatchResult:
+def process(
+    messages: Iterable[dict],
+    ctx: Context,
+    send: Callable[[Alert], None],
+    set_aside: Callable[[dict, str], bool] | None = None,
+) -> BatchResult:
     """`messages` are SQS records ({"messageId", "body"}). `set_aside(message, reason)` parks a malformed one
     where people can see it and returns True; without it (or if it fails) the message is retried instead."""
     result = BatchResult()

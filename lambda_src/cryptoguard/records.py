@@ -57,15 +57,28 @@ class Record:
     def to_eventbridge(self) -> dict:
         """The EventBridge event this record arrives as, for matching against the patterns."""
         if self.finding is not None:
-            return {"source": "aws.guardduty", "detail-type": GUARDDUTY_DETAIL_TYPE, "account": self.account,
-                    "region": self.region, "detail": self.finding}
+            return {
+                "source": "aws.guardduty",
+                "detail-type": GUARDDUTY_DETAIL_TYPE,
+                "account": self.account,
+                "region": self.region,
+                "detail": self.finding,
+            }
         detail = {
-            "eventID": self.event_id, "eventName": self.event_name, "eventSource": self.event_source,
-            "awsRegion": self.region, "readOnly": self.read_only,
+            "eventID": self.event_id,
+            "eventName": self.event_name,
+            "eventSource": self.event_source,
+            "awsRegion": self.region,
+            "readOnly": self.read_only,
             "userIdentity": {"type": self.principal_type, "arn": self.principal},
         }
-        return {"source": f"aws.{self.service}", "detail-type": CLOUDTRAIL_DETAIL_TYPE, "account": self.account,
-                "region": self.region, "detail": detail}
+        return {
+            "source": f"aws.{self.service}",
+            "detail-type": CLOUDTRAIL_DETAIL_TYPE,
+            "account": self.account,
+            "region": self.region,
+            "detail": detail,
+        }
 
 
 def parse_time(value: Any) -> datetime:

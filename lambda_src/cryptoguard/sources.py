@@ -8,9 +8,8 @@ import gzip
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz", ".gz")
 
@@ -19,46 +18,55 @@ class SourceError(Exception):
     """A file or object that cannot be read or is not JSON; hunt reports it and goes on."""
 
 
-@dataclass(frozen=True)
-class Item:
-    origin: str  # file path or s3 URI, with the line or record index
-    value: Any
+class Batch(NamedTuple):
+    """The records of one file (or one JSON line), or the error that kept them from being read. Files come as
+    batches, not record by record: hunt loops over millions of records, and every generator level counts."""
+
+    source: str  # file path or s3 URI
+    line: int | None  # line of a JSON-lines file
+    values: list  # the records (a single event or record is a list of one)
+    error: SourceError | None = None
+    indexed: bool = True  # the values came from {"Records": [...]} or a list: their index says where
+
+    def origin(self, index: int | None = None) -> str:
+        """Where a record came from, for messages: path[:line][#index]. Built only when needed."""
+        where = self.source + (f":{self.line}" if self.line is not None else "")
+        return where + (f"#{index}" if index is not None and self.indexed else "")
 
 
-def _items_from_bytes(data: bytes, origin: str) -> Iterator[Item]:
+def _failed(source: str, error: SourceError, line: int | None = None) -> Batch:
+    return Batch(source, line, [], error)
+
+
+def _batches_from_bytes(data: bytes, origin: str) -> Iterator[Batch]:
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)
         except (OSError, EOFError) as exc:
             raise SourceError(f"{origin}: not a readable gzip file ({exc})") from None
-    text = data.decode("utf-8", errors="replace").strip()
-    if not text:
+    if not data.strip():
         return
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError:
+        doc = json.loads(data)  # bytes straight to the parser: no decoded copy of a large file
+    except (json.JSONDecodeError, UnicodeDecodeError):
         doc = None
     if doc is None:  # JSON lines
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), 1):
             if not line.strip():
                 continue
             try:
-                yield from _expand(json.loads(line), f"{origin}:{number}")
+                yield _expand(json.loads(line), origin, number)
             except json.JSONDecodeError as exc:
-                yield Item(f"{origin}:{number}", SourceError(f"{origin}:{number}: not JSON ({exc.msg})"))
+                yield _failed(origin, SourceError(f"{origin}:{number}: not JSON ({exc.msg})"), number)
         return
-    yield from _expand(doc, origin)
+    yield _expand(doc, origin)
 
 
-def _expand(doc: Any, origin: str) -> Iterator[Item]:
-    if isinstance(doc, dict) and isinstance(doc.get("Records"), list):
-        for index, record in enumerate(doc["Records"]):
-            yield Item(f"{origin}#{index}", record)
-    elif isinstance(doc, list):
-        for index, record in enumerate(doc):
-            yield Item(f"{origin}#{index}", record)
-    else:
-        yield Item(origin, doc)
+def _expand(doc: Any, origin: str, line: int | None = None) -> Batch:
+    records = doc.get("Records") if isinstance(doc, dict) else doc if isinstance(doc, list) else None
+    if isinstance(records, list):
+        return Batch(origin, line, records)
+    return Batch(origin, line, [doc], indexed=False)
 
 
 def _files(path: Path) -> Iterator[Path]:
@@ -72,28 +80,28 @@ def _files(path: Path) -> Iterator[Path]:
         yield path
 
 
-def _read_local(path: Path) -> Iterator[Item]:
+def _read_local(path: Path) -> Iterator[Batch]:
     for file in _files(path):
         try:
             data = file.read_bytes()
         except OSError as exc:
-            yield Item(str(file), SourceError(f"{file}: cannot read ({exc.strerror or exc})"))
+            yield _failed(str(file), SourceError(f"{file}: cannot read ({exc.strerror or exc})"))
             continue
         try:
-            yield from _items_from_bytes(data, str(file))
+            yield from _batches_from_bytes(data, str(file))
         except SourceError as exc:
-            yield Item(str(file), exc)
+            yield _failed(str(file), exc)
 
 
-def _read_s3(uri: str, s3: Any = None) -> Iterator[Item]:
+def _read_s3(uri: str, s3: Any = None) -> Iterator[Batch]:
     import boto3
 
     s3 = s3 or boto3.client("s3")
-    bucket, _, prefix = uri[len("s3://"):].partition("/")
+    bucket, _, prefix = uri[len("s3://") :].partition("/")
     try:
         pages = list(s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix))
     except Exception as exc:  # botocore raises many kinds; all mean the listing failed
-        yield Item(uri, SourceError(f"{uri}: cannot list ({exc})"))
+        yield _failed(uri, SourceError(f"{uri}: cannot list ({exc})"))
         return
     for page in pages:
         for obj in page.get("Contents", []):
@@ -105,21 +113,21 @@ def _read_s3(uri: str, s3: Any = None) -> Iterator[Item]:
                 body: BinaryIO = s3.get_object(Bucket=bucket, Key=key)["Body"]
                 data = body.read()
             except Exception as exc:
-                yield Item(origin, SourceError(f"{origin}: cannot read ({exc})"))
+                yield _failed(origin, SourceError(f"{origin}: cannot read ({exc})"))
                 continue
             try:
-                yield from _items_from_bytes(data, origin)
+                yield from _batches_from_bytes(data, origin)
             except SourceError as exc:
-                yield Item(origin, exc)
+                yield _failed(origin, exc)
 
 
-def read(paths: list[str], s3: Any = None) -> Iterator[Item]:
-    """Every item of every path, in order. Unreadable inputs come through as Items whose value is a
-    SourceError, so the caller reports them and carries on."""
+def read(paths: list[str], s3: Any = None) -> Iterator[Batch]:
+    """Every batch of every path, in order. Unreadable inputs come through as batches with an error, so the
+    caller reports them and carries on."""
     for path in paths:
         if path.startswith("s3://"):
             yield from _read_s3(path, s3)
         elif not Path(path).exists():
-            yield Item(path, SourceError(f"{path}: no such file or directory"))
+            yield _failed(path, SourceError(f"{path}: no such file or directory"))
         else:
             yield from _read_local(Path(path))

@@ -5,11 +5,11 @@ both ways in time: EventBridge and SQS do not keep order, so a later call may be
 
 from __future__ import annotations
 
+import bisect
 import time
-from collections import defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Callable
 from typing import Any, Protocol
 
 
@@ -24,18 +24,26 @@ def weight(entries: list[Entry]) -> int:
     return sum(e.weight for e in entries)
 
 
-def densest(entries: list[Entry], at: datetime, window: timedelta,
-            score: Callable[[list[Entry]], int] = weight) -> list[Entry]:
+def densest(
+    entries: list[Entry], at: datetime, window: timedelta, score: Callable[[list[Entry]], int] = weight
+) -> list[Entry]:
     """The entries of the busiest `window`-long interval that contains `at`: "N calls within W minutes" holds
     exactly when this scores N, whatever order the calls arrived in."""
     ordered = sorted(entries, key=lambda e: e.at)
     best: list[Entry] = []
+    best_score, end = 0, 0
     for i, start in enumerate(ordered):
-        if start.at > at or start.at < at - window:
+        if start.at > at:
+            break
+        end = max(end, i)
+        while end < len(ordered) and ordered[end].at <= start.at + window:
+            end += 1
+        if start.at < at - window:
             continue
-        span = [e for e in ordered[i:] if e.at <= start.at + window]
-        if score(span) > score(best):
-            best = span
+        span = ordered[i:end]
+        span_score = score(span)
+        if span_score > best_score:
+            best, best_score = span, span_score
     return best
 
 
@@ -58,35 +66,69 @@ class WindowStore(Protocol):
         """Add `count` to the incident counter `key` (which expires after `window`); return the count before."""
 
 
+class _Series:
+    """One key's entries in time order, with a set to drop exact repeats: bisect for ranges, O(log n) adds."""
+
+    __slots__ = ("times", "entries", "seen")
+
+    def __init__(self) -> None:
+        self.times: list[datetime] = []
+        self.entries: list[Entry] = []
+        self.seen: set[tuple[str, datetime]] = set()
+
+    def add(self, entry: Entry) -> None:
+        if (entry.member, entry.at) in self.seen:
+            return
+        self.seen.add((entry.member, entry.at))
+        index = bisect.bisect_right(self.times, entry.at)  # the end, unless events arrived out of order
+        self.times.insert(index, entry.at)
+        self.entries.insert(index, entry)
+
+    def between(self, lo: datetime, hi: datetime) -> list[Entry]:
+        return self.entries[bisect.bisect_left(self.times, lo) : bisect.bisect_right(self.times, hi)]
+
+    def prune(self, before: datetime) -> None:
+        cut = bisect.bisect_left(self.times, before)
+        if cut:
+            for e in self.entries[:cut]:
+                self.seen.discard((e.member, e.at))
+            del self.times[:cut], self.entries[:cut]
+
+
 class MemoryStore:
-    def __init__(self, max_window: timedelta = timedelta(hours=24)) -> None:
-        self._entries: dict[str, deque[Entry]] = defaultdict(deque)
+    """`max_window`: the longest window any rule asks for; older entries are dropped as newer ones arrive."""
+
+    def __init__(self, max_window: timedelta = timedelta(hours=2)) -> None:
+        self._series: dict[str, _Series] = {}
         self._counters: dict[str, tuple[int, datetime]] = {}
         self._claims: dict[str, float] = {}
         self._max_window = max_window
         self._adds = 0
+        self._newest: datetime | None = None
+
+    def cover(self, window: timedelta) -> None:
+        """Keep entries at least this long (the longest window the settings ask for)."""
+        self._max_window = max(self._max_window, window)
 
     def add(self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1) -> list[Entry]:
-        entries = self._entries[key]
-        if not any(e.member == member and e.at == at for e in entries):
-            entries.append(Entry(member, at, weight))
-            if len(entries) > 1 and entries[-2].at > at:  # keep time order when events arrive out of order
-                ordered = sorted(entries, key=lambda e: e.at)
-                entries.clear()
-                entries.extend(ordered)
-        while entries and entries[0].at < entries[-1].at - self._max_window:
-            entries.popleft()
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = _Series()
+        series.add(Entry(member, at, weight))
+        series.prune(series.times[-1] - 2 * self._max_window)
+        self._newest = at if self._newest is None else max(self._newest, at)
         self._adds += 1
         if self._adds % 50_000 == 0:
-            self._prune(at)
-        return self.recent(key, at, window)
+            self._prune(self._newest)
+        return series.between(at - window, at + window)
 
     def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
-        return [e for e in self._entries.get(key, ()) if at - window <= e.at <= at + window]
+        series = self._series.get(key)
+        return series.between(at - window, at + window) if series else []
 
     def claim(self, key: str, window: timedelta) -> bool:
         now = time.monotonic()
-        if len(self._claims) > 200_000:  # hunt over long archives: forget claims older than their window
+        if len(self._claims) > 200_000:  # forget claims older than their window
             self._claims = {k: t for k, t in self._claims.items() if t > now}
         if self._claims.get(key, 0) > now:
             return False
@@ -104,10 +146,11 @@ class MemoryStore:
         return before
 
     def _prune(self, now: datetime) -> None:
-        horizon = now - self._max_window
-        for key in [k for k, v in self._entries.items() if not v or v[-1].at < horizon]:
-            del self._entries[key]
-        for key in [k for k, (_, since) in self._counters.items() if since < horizon]:
+        """Drop whole keys (principals) not seen for a while, so memory stays flat over long archives."""
+        horizon = now - 2 * self._max_window
+        for key in [k for k, s in self._series.items() if not s.times or s.times[-1] < horizon]:
+            del self._series[key]
+        for key in [k for k, (_, since) in self._counters.items() if since < horizon - self._max_window]:
             del self._counters[key]
 
 
@@ -122,17 +165,27 @@ class DynamoStore:
 
     def add(self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1) -> list[Entry]:
         sort = f"{at.isoformat()}#{member}"
-        self._ddb.put_item(TableName=self._table, Item={
-            "pk": {"S": key}, "sk": {"S": sort}, "weight": {"N": str(weight)},
-            "expires_at": {"N": str(int(time.time() + window.total_seconds() + 3600))},
-        })
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": key},
+                "sk": {"S": sort},
+                "weight": {"N": str(weight)},
+                "expires_at": {"N": str(int(time.time() + window.total_seconds() + 3600))},
+            },
+        )
         return self.recent(key, at, window)
 
     def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
         pages = self._ddb.get_paginator("query").paginate(
-            TableName=self._table, KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={":k": {"S": key}, ":lo": {"S": (at - window).isoformat()},
-                                       ":hi": {"S": (at + window).isoformat() + "#\uffff"}})
+            TableName=self._table,
+            KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":k": {"S": key},
+                ":lo": {"S": (at - window).isoformat()},
+                ":hi": {"S": (at + window).isoformat() + "#\uffff"},
+            },
+        )
         entries = []
         for page in pages:
             for item in page["Items"]:
@@ -142,11 +195,16 @@ class DynamoStore:
 
     def claim(self, key: str, window: timedelta) -> bool:
         try:
-            self._ddb.put_item(TableName=self._table, Item={
-                "pk": {"S": f"claim#{key}"}, "sk": {"S": "claim"},
-                "expires_at": {"N": str(int(time.time() + window.total_seconds()))}},
+            self._ddb.put_item(
+                TableName=self._table,
+                Item={
+                    "pk": {"S": f"claim#{key}"},
+                    "sk": {"S": "claim"},
+                    "expires_at": {"N": str(int(time.time() + window.total_seconds()))},
+                },
                 ConditionExpression="attribute_not_exists(pk) OR expires_at < :now",
-                ExpressionAttributeValues={":now": {"N": str(int(time.time()))}})
+                ExpressionAttributeValues={":now": {"N": str(int(time.time()))}},
+            )
             return True
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
@@ -158,10 +216,14 @@ class DynamoStore:
         # One counter per window-sized time bucket: TTL deletion lags by hours, so expiry alone can't end it.
         bucket = int(at.timestamp() // max(window.total_seconds(), 1))
         result = self._ddb.update_item(
-            TableName=self._table, Key={"pk": {"S": f"incident#{key}"}, "sk": {"S": f"counter#{bucket}"}},
+            TableName=self._table,
+            Key={"pk": {"S": f"incident#{key}"}, "sk": {"S": f"counter#{bucket}"}},
             UpdateExpression="ADD #c :n SET expires_at = if_not_exists(expires_at, :ttl)",
             ExpressionAttributeNames={"#c": "count"},
-            ExpressionAttributeValues={":n": {"N": str(count)},
-                                       ":ttl": {"N": str(int(time.time() + window.total_seconds()))}},
-            ReturnValues="UPDATED_NEW")
+            ExpressionAttributeValues={
+                ":n": {"N": str(count)},
+                ":ttl": {"N": str(int(time.time() + window.total_seconds()))},
+            },
+            ReturnValues="UPDATED_NEW",
+        )
         return int(result["Attributes"]["count"]["N"]) - count

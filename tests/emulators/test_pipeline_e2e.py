@@ -7,7 +7,6 @@ import json
 
 import boto3
 import pytest
-
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.drill.local import LocalPipeline
 from cryptoguard.handlers import detect
@@ -37,8 +36,12 @@ def test_every_attack_step_is_alerted_through_sns(pipeline, scenario):
 
 @pytest.mark.parametrize("scenario", sc.benign_scenarios(), ids=lambda s: s.name)
 def test_benign_scenarios_send_nothing_high(pipeline, scenario):
-    loud = [(a["rule_id"], a["severity"]) for step in scenario.steps for a in pipeline.run(step.events).alerts
-            if a["severity"] in ("HIGH", "CRITICAL")]
+    loud = [
+        (a["rule_id"], a["severity"])
+        for step in scenario.steps
+        for a in pipeline.run(step.events).alerts
+        if a["severity"] in ("HIGH", "CRITICAL")
+    ]
     assert loud == []
 
 
@@ -56,12 +59,14 @@ def test_malformed_messages_land_in_the_dead_letter_queue_with_their_reason(pipe
         monkeypatch.setenv(key, value)
     monkeypatch.setattr(detect, "_CONTEXT", None)
     good = sc._run_instances(sc.Clock("2025-01-01T00:00:00Z"), "sa-east-1", sc.STOLEN_USER, 1, "m5.large")
-    result = detect.handler({"Records": [{"messageId": "1", "body": "{broken"},
-                                         {"messageId": "2", "body": json.dumps(good)}]})
+    result = detect.handler(
+        {"Records": [{"messageId": "1", "body": "{broken"}, {"messageId": "2", "body": json.dumps(good)}]}
+    )
     assert result == {"batchItemFailures": []}
     sqs = boto3.client("sqs")
-    messages = sqs.receive_message(QueueUrl=pipeline.function_env["DEAD_LETTER_QUEUE_URL"], WaitTimeSeconds=2,
-                                   MessageAttributeNames=["All"])["Messages"]
+    messages = sqs.receive_message(
+        QueueUrl=pipeline.function_env["DEAD_LETTER_QUEUE_URL"], WaitTimeSeconds=2, MessageAttributeNames=["All"]
+    )["Messages"]
     assert [m["Body"] for m in messages] == ["{broken"]
     assert "not JSON" in messages[0]["MessageAttributes"]["reason"]["StringValue"]
 

@@ -16,7 +16,7 @@ def schemas():
     return load_schemas(ROOT / ".cache" / "schemas")
 
 
-GOOD = '''
+GOOD = """
 variable "name" {
   description = "Topic name."
   type        = string
@@ -45,8 +45,8 @@ output "topic_arn" {
   description = "ARN."
   value       = module.child.arn
 }
-'''
-CHILD = '''
+"""
+CHILD = """
 variable "topic" {
   description = "Topic ARN."
   type        = string
@@ -55,7 +55,7 @@ output "arn" {
   description = "Echo."
   value       = var.topic
 }
-'''
+"""
 
 
 def findings(tmp_path: Path, schemas, main: str) -> list[str]:
@@ -69,21 +69,33 @@ def test_a_correct_module_has_no_findings(tmp_path, schemas):
     assert findings(tmp_path, schemas, GOOD) == []
 
 
-@pytest.mark.parametrize("change,expected", [
-    (("kms_master_key_id", "kms_master_keyid"), "unknown argument `kms_master_keyid` (did you mean `kms_master_key_id`?)"),
-    (('  status      = "ENABLED"\n  dynamic', '  dynamic'), "missing required argument `status`"),
-    (("aws_sns_topic\" \"this", "aws_sns_topicz\" \"this"), "unknown resource type `aws_sns_topicz`"),
-    (('dynamic "additional_configuration"', 'dynamic "additional_config"'), "unknown nested block `additional_config`"),
-    (("name              = var.name", "name              = var.nam"), "undefined variable `var.nam`"),
-    (("topic  = aws_sns_topic.this.arn", "topicc = aws_sns_topic.this.arn"), "`./child` has no input `topicc`"),
-    (("topic  = aws_sns_topic.this.arn", "# no topic"), "missing required input `topic` of `./child`"),
-    (("module.child.arn", "module.child.nope"), "module `child` has no output `nope`"),
-    (("aws_sns_topic.this.arn", "aws_sns_topic.this.arnn"), "`aws_sns_topic` has no attribute `arnn`"),
-    (("aws_sns_topic.this.arn", "aws_sns_topic.that.arn"), "undefined resource `aws_sns_topic.that`"),
-    (('description = "ARN."', ''), "output.topic_arn: has no description"),
-    (("name              = var.name", "name = var.name\n  tags_all = {}"), "`tags_all` is computed by the provider"),
-    (('detector_id = "abc"', 'detector_id = "abc"\n  x = each.key'), "`each.` used outside a block with for_each"),
-])
+@pytest.mark.parametrize(
+    "change,expected",
+    [
+        (
+            ("kms_master_key_id", "kms_master_keyid"),
+            "unknown argument `kms_master_keyid` (did you mean `kms_master_key_id`?)",
+        ),
+        (('  status      = "ENABLED"\n  dynamic', "  dynamic"), "missing required argument `status`"),
+        (('aws_sns_topic" "this', 'aws_sns_topicz" "this'), "unknown resource type `aws_sns_topicz`"),
+        (
+            ('dynamic "additional_configuration"', 'dynamic "additional_config"'),
+            "unknown nested block `additional_config`",
+        ),
+        (("name              = var.name", "name              = var.nam"), "undefined variable `var.nam`"),
+        (("topic  = aws_sns_topic.this.arn", "topicc = aws_sns_topic.this.arn"), "`./child` has no input `topicc`"),
+        (("topic  = aws_sns_topic.this.arn", "# no topic"), "missing required input `topic` of `./child`"),
+        (("module.child.arn", "module.child.nope"), "module `child` has no output `nope`"),
+        (("aws_sns_topic.this.arn", "aws_sns_topic.this.arnn"), "`aws_sns_topic` has no attribute `arnn`"),
+        (("aws_sns_topic.this.arn", "aws_sns_topic.that.arn"), "undefined resource `aws_sns_topic.that`"),
+        (('description = "ARN."', ""), "output.topic_arn: has no description"),
+        (
+            ("name              = var.name", "name = var.name\n  tags_all = {}"),
+            "`tags_all` is computed by the provider",
+        ),
+        (('detector_id = "abc"', 'detector_id = "abc"\n  x = each.key'), "`each.` used outside a block with for_each"),
+    ],
+)
 def test_each_kind_of_mistake_is_caught(tmp_path, schemas, change, expected):
     old, new = change
     assert old in GOOD

@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
-
 from cryptoguard import patterns
 from cryptoguard.alarms import AlarmSettings
 from cryptoguard.pipeline import BATCH_SIZE
 from cryptoguard.settings import Settings
+
 from tools.tfcheck.check import code_parts, expressions, load_module, load_schemas, terraform_dirs
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,10 +85,16 @@ def _bucket_policies():
         yield module_dir, [s for _, name, s in _statements(module) if name in ("bucket", "export_bucket")]
 
 
-@pytest.mark.parametrize("module_dir,statements", list(_bucket_policies()), ids=lambda x: x if isinstance(x, str) else "")
+@pytest.mark.parametrize(
+    "module_dir,statements", list(_bucket_policies()), ids=lambda x: x if isinstance(x, str) else ""
+)
 def test_buckets_are_tls_only(module_dir, statements):
-    tls = [s for s in statements if _unquote(s.get("effect")) == "Deny" and
-           any(_unquote(c.get("variable")) == "aws:SecureTransport" for c in s.get("condition", []))]
+    tls = [
+        s
+        for s in statements
+        if _unquote(s.get("effect")) == "Deny"
+        and any(_unquote(c.get("variable")) == "aws:SecureTransport" for c in s.get("condition", []))
+    ]
     assert tls, f"{module_dir}: bucket policy lacks a TLS-only deny"
 
 
@@ -98,18 +104,21 @@ def test_trail_bucket_denies_deletion_and_scopes_writes_to_the_trail():
     assert "s3:DeleteObject" in [_unquote(a) for a in statements["NoDeletion"]["actions"]]
     write = statements["CloudTrailWritesOrganisationAndManagementLogs"]
     assert "AWSLogs/${var.organization_id}" in str(write["resources"]) and "AWSLogs/${local.management_id}" in str(
-        write["resources"])
+        write["resources"]
+    )
     assert any(_unquote(c["variable"]) == "aws:SourceArn" for c in write["condition"])
 
 
 def test_runtime_monitoring_and_its_three_agents_are_on_by_default():
     text = (ROOT / "modules" / "guardduty_org" / "variables.tf").read_text()
-    block = text[text.index("runtime_monitoring = optional(object({"):]
+    block = text[text.index("runtime_monitoring = optional(object({") :]
     block = block[: block.index("}), {})")]
     for field in ("enabled", "eks_addon_management", "ecs_fargate_agent_management", "ec2_agent_management"):
         assert re.search(rf"{field}\s*=\s*optional\(bool, true\)", block), field
     main = (ROOT / "modules" / "guardduty_org" / "main.tf").read_text()
-    order = [main.index(f'"{n}"') for n in ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT")]
+    order = [
+        main.index(f'"{n}"') for n in ("EKS_ADDON_MANAGEMENT", "ECS_FARGATE_AGENT_MANAGEMENT", "EC2_AGENT_MANAGEMENT")
+    ]
     assert order == sorted(order), "agent managements must stay in GuardDuty's order, or plans drift"
     assert 'auto_enable_organization_members = optional(string, "ALL")' in (ROOT / "variables.tf").read_text()
 
@@ -119,26 +128,31 @@ def test_terraform_reads_the_same_pattern_file_as_the_lambda():
         module = load_module(ROOT / "modules" / module_dir)
         code = " ".join(code_parts(e) for _, _, body in module.blocks("locals") for e in expressions(body))
         match = re.search(r'file\(coalesce\(var\.patterns_file,\s*"\$\{path\.module\}/([^"]+)"', code) or re.search(
-            r'"\$\{path\.module\}/([^"]*patterns\.json)"', " ".join(str(v) for _, _, b in module.blocks("locals") for v in b.values()))
+            r'"\$\{path\.module\}/([^"]*patterns\.json)"',
+            " ".join(str(v) for _, _, b in module.blocks("locals") for v in b.values()),
+        )
         assert match, module_dir
         assert (ROOT / "modules" / module_dir / match.group(1)).resolve() == patterns.DATA_FILE.resolve()
 
 
 def test_detection_settings_variable_matches_the_python_settings():
     text = (ROOT / "modules" / "detection" / "variables.tf").read_text()
-    block = text[text.index('variable "settings"'):text.index('variable "batch_size"')]
+    block = text[text.index('variable "settings"') : text.index('variable "batch_size"')]
     names = set(re.findall(r"^\s+(\w+)\s+= optional\(", block, re.MULTILINE))
     assert names == {f.name for f in dataclasses.fields(Settings)}
     root = (ROOT / "variables.tf").read_text()
-    root_block = root[root.index('variable "detection"'):root.index('variable "compute_alarms"')]
-    root_names = set(re.findall(r"^\s+(\w+)\s+= optional\(", root_block, re.MULTILINE)) - {"enabled", "settings",
-                                                                                            "reserved_concurrency"}
+    root_block = root[root.index('variable "detection"') : root.index('variable "compute_alarms"')]
+    root_names = set(re.findall(r"^\s+(\w+)\s+= optional\(", root_block, re.MULTILINE)) - {
+        "enabled",
+        "settings",
+        "reserved_concurrency",
+    }
     assert root_names == names - {"allowed_regions"}
 
 
 def test_alarm_settings_match_the_provisioner():
     text = (ROOT / "modules" / "compute_alarms" / "variables.tf").read_text()
-    block = text[text.index('variable "instance_alarms"'):text.index('variable "reconcile_schedule"')]
+    block = text[text.index('variable "instance_alarms"') : text.index('variable "reconcile_schedule"')]
     names = set(re.findall(r"^\s+(\w+)\s+= optional\(", block, re.MULTILINE))
     assert names | {"prefix", "regions"} == {f.name for f in dataclasses.fields(AlarmSettings)}
     defaults = AlarmSettings()
@@ -150,5 +164,5 @@ def test_alarm_settings_match_the_provisioner():
 
 def test_batch_size_default_matches_the_pipeline():
     text = (ROOT / "modules" / "detection" / "variables.tf").read_text()
-    block = text[text.index('variable "batch_size"'):]
+    block = text[text.index('variable "batch_size"') :]
     assert int(re.search(r"default\s+=\s+(\d+)", block).group(1)) == BATCH_SIZE

@@ -29,8 +29,9 @@ def _run(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 900
     merged = {**os.environ, **(env or {}), "TF_IN_AUTOMATION": "1", "CHECKPOINT_DISABLE": "1"}
     if not Path(merged.get("TF_CLI_CONFIG_FILE", "/")).is_file():
         merged.pop("TF_CLI_CONFIG_FILE", None)
-    return subprocess.run([_terraform(), *args, "-no-color"], cwd=cwd, env=merged, capture_output=True, text=True,
-                          timeout=timeout)
+    return subprocess.run(
+        [_terraform(), *args, "-no-color"], cwd=cwd, env=merged, capture_output=True, text=True, timeout=timeout
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,14 +41,18 @@ def workspace(tmp_path_factory) -> Path:
         pytest.skip("needs a terraform binary (>= 1.5): run `make setup` or put terraform on PATH")
     work = tmp_path_factory.mktemp("tf")
     for item in ("modules", "examples", "lambda_src", "tests/terraform/fixtures"):
-        shutil.copytree(ROOT / item, work / item, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".terraform"))
+        shutil.copytree(
+            ROOT / item, work / item, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", ".terraform")
+        )
     for tf in ROOT.glob("*.tf"):
         shutil.copy(tf, work / tf.name)
     probe = _run(["init", "-backend=false", "-input=false"], work / "examples" / "single_account", timeout=300)
     if probe.returncode != 0:
         reason = next((line for line in probe.stderr.splitlines() if line.strip()), "no output")
-        pytest.skip("needs the hashicorp/aws >= 6.0 and hashicorp/archive providers, which `terraform init` could "
-                    f"not install here (registry, plugin cache or mirror): {reason.strip()[:200]}")
+        pytest.skip(
+            "needs the hashicorp/aws >= 6.0 and hashicorp/archive providers, which `terraform init` could "
+            f"not install here (registry, plugin cache or mirror): {reason.strip()[:200]}"
+        )
     return work
 
 
@@ -62,13 +67,17 @@ def test_examples_validate(workspace, example):
 def test_single_account_example_plans_against_the_emulators(workspace, emulators):
     directory = workspace / "examples" / "single_account"
     tfvars = directory / "terraform.tfvars"
-    tfvars.write_text('home_region = "us-east-1"\nregions = ["us-east-1", "sa-east-1"]\n'
-                      'allowed_regions = ["us-east-1"]\nalert_emails = ["secops@example.com"]\n')
+    tfvars.write_text(
+        'home_region = "us-east-1"\nregions = ["us-east-1", "sa-east-1"]\n'
+        'allowed_regions = ["us-east-1"]\nalert_emails = ["secops@example.com"]\n'
+    )
     env = {**emulators.env(), "TF_VAR_home_region": "us-east-1"}
     proc = _run(["plan", "-input=false", "-out=plan.bin"], directory, env)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     shown = json.loads(_run(["show", "-json", "plan.bin"], directory, env).stdout)
-    types = {r["type"] for r in shown["planned_values"]["root_module"].get("child_modules", [{}])[0].get("resources", [])}
+    types = {
+        r["type"] for r in shown["planned_values"]["root_module"].get("child_modules", [{}])[0].get("resources", [])
+    }
     changes = {c["type"] for c in shown["resource_changes"]}
     assert {"aws_guardduty_detector", "aws_cloudtrail", "aws_lambda_function", "aws_budgets_budget"} <= changes, types
 
@@ -82,12 +91,20 @@ def test_detection_stack_applies_and_forwards_an_unused_region_event(workspace, 
     assert applied.returncode == 0, applied.stdout[-4000:] + applied.stderr[-4000:]
     try:
         events = boto3.client("events", region_name="sa-east-1")
-        detail = {"eventVersion": "1.09", "eventSource": "ec2.amazonaws.com", "eventName": "RunInstances",
-                  "awsRegion": "sa-east-1", "eventTime": "2025-11-02T10:00:00Z", "eventID": name,
-                  "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::000000000000:user/x"},
-                  "recipientAccountId": "000000000000", "readOnly": False}
-        events.put_events(Entries=[{"Source": "aws.ec2", "DetailType": "AWS API Call via CloudTrail",
-                                    "Detail": json.dumps(detail)}])
+        detail = {
+            "eventVersion": "1.09",
+            "eventSource": "ec2.amazonaws.com",
+            "eventName": "RunInstances",
+            "awsRegion": "sa-east-1",
+            "eventTime": "2025-11-02T10:00:00Z",
+            "eventID": name,
+            "userIdentity": {"type": "IAMUser", "arn": "arn:aws:iam::000000000000:user/x"},
+            "recipientAccountId": "000000000000",
+            "readOnly": False,
+        }
+        events.put_events(
+            Entries=[{"Source": "aws.ec2", "DetailType": "AWS API Call via CloudTrail", "Detail": json.dumps(detail)}]
+        )
         sqs = boto3.client("sqs", region_name="us-east-1")
         queue = sqs.get_queue_url(QueueName=f"{name}-detect")["QueueUrl"]
         deadline, bodies = time.monotonic() + 30, []

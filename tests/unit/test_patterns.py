@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from cryptoguard import patterns
 from cryptoguard.drill.scenarios import ALLOWED_REGIONS, attack_scenarios
 from cryptoguard.records import normalise
@@ -34,7 +33,8 @@ def test_every_attack_event_is_delivered_by_some_pattern(scenario):
     for event in scenario.events():
         r = normalise(event)
         assert patterns.delivered(event, r.region, ALLOWED_REGIONS, 7.0, r.read_only), event["detail"].get(
-            "eventName", event["detail"].get("type"))
+            "eventName", event["detail"].get("type")
+        )
 
 
 def test_record_envelope_carries_every_field_the_patterns_read():
@@ -57,11 +57,18 @@ def test_record_envelope_carries_every_field_the_patterns_read():
                 node = node[key]
 
 
-@pytest.mark.parametrize("condition,value,expected", [
-    ({"prefix": "Create"}, "CreateUser", True), ({"prefix": "Create"}, "DeleteUser", False),
-    ({"anything-but": ["AWSService"]}, "IAMUser", True), ({"anything-but": ["AWSService"]}, "AWSService", False),
-    ({"numeric": [">=", 7]}, 7, True), ({"numeric": [">=", 7]}, 6.9, False), ({"numeric": [">=", 7]}, "8", False),
-    ({"exists": True}, None, False),
-])
+@pytest.mark.parametrize(
+    "condition,value,expected",
+    [
+        ({"prefix": "Create"}, "CreateUser", True),
+        ({"prefix": "Create"}, "DeleteUser", False),
+        ({"anything-but": ["AWSService"]}, "IAMUser", True),
+        ({"anything-but": ["AWSService"]}, "AWSService", False),
+        ({"numeric": [">=", 7]}, 7, True),
+        ({"numeric": [">=", 7]}, 6.9, False),
+        ({"numeric": [">=", 7]}, "8", False),
+        ({"exists": True}, None, False),
+    ],
+)
 def test_local_matcher_operators(condition, value, expected):
     assert patterns.matches({"detail": {"x": [condition]}}, {"detail": {"x": value}}) is expected

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import logging
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
-
 from cryptoguard.alerts import SUBJECT_LIMIT
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.pipeline import process
 from cryptoguard.rules import Context
 from cryptoguard.settings import Settings
 from cryptoguard.state import MemoryStore
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 SETTINGS = Settings(allowed_regions=sc.ALLOWED_REGIONS)
 
@@ -56,19 +57,41 @@ def test_alert_body_carries_every_field():
     sent = []
     process(_messages([_launch(clock)]), Context(SETTINGS), sent.append)
     body = json.loads(sent[0].body())
-    for key in ("rule_id", "title", "severity", "account", "region", "principal", "count", "first_seen",
-                "last_seen", "event_ids", "event_names", "source_ips", "seed", "mitre", "details"):
+    for key in (
+        "rule_id",
+        "title",
+        "severity",
+        "account",
+        "region",
+        "principal",
+        "count",
+        "first_seen",
+        "last_seen",
+        "event_ids",
+        "event_names",
+        "source_ips",
+        "seed",
+        "mitre",
+        "details",
+    ):
         assert key in body
 
 
 def test_malformed_records_are_set_aside_and_the_rest_still_processed():
     clock = sc.Clock("2025-01-01T00:00:00Z")
     good = _messages([_launch(clock), _launch(clock)])
-    bad = [{"messageId": "bad1", "body": "{not json"}, {"messageId": "bad2", "body": json.dumps({"detail-type": 3})},
-           {"messageId": "bad3"}]
+    bad = [
+        {"messageId": "bad1", "body": "{not json"},
+        {"messageId": "bad2", "body": json.dumps({"detail-type": 3})},
+        {"messageId": "bad3"},
+    ]
     parked = []
-    result = process([good[0], *bad, good[1]], Context(SETTINGS), lambda a: None,
-                     lambda m, reason: parked.append((m.get("messageId"), reason)) or True)
+    result = process(
+        [good[0], *bad, good[1]],
+        Context(SETTINGS),
+        lambda a: None,
+        lambda m, reason: parked.append((m.get("messageId"), reason)) or True,
+    )
     assert [m for m, _ in parked] == ["bad1", "bad2", "bad3"]
     assert all(reason for _, reason in parked)
     assert result.failed == []
@@ -92,10 +115,19 @@ def test_a_failing_dead_letter_queue_turns_into_a_retry():
 # JSON cut short. Cheaper to generate than arbitrary trees (10,000 examples in seconds, not minutes) and closer
 # to what a broken producer really sends.
 BASES = [e for s in sc.all_scenarios() for e in s.events()][::7]
-leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8) | st.just(
-    []) | st.just({}) | st.just("<sensitiveDataRemoved>")
-mutations = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["delete", "replace", "wrap"]), leaves),
-                     min_size=1, max_size=4)
+leaves = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=8)
+    | st.just([])
+    | st.just({})
+    | st.just("<sensitiveDataRemoved>")
+)
+mutations = st.lists(
+    st.tuples(st.integers(0, 10_000), st.sampled_from(["delete", "replace", "wrap"]), leaves), min_size=1, max_size=4
+)
 
 
 def _paths(value, prefix=()):
@@ -148,8 +180,9 @@ def test_fuzz_no_event_crashes_the_batch(body):
     quiet = logging.getLogger("cryptoguard")
     quiet.disabled = True  # 10,000 error logs into pytest's capture would dominate the run
     try:
-        result = process(messages, Context(SETTINGS), lambda a: None,
-                         lambda m, r: parked.append(m["messageId"]) or True)
+        result = process(
+            messages, Context(SETTINGS), lambda a: None, lambda m, r: parked.append(m["messageId"]) or True
+        )
     finally:
         quiet.disabled = False
     # The good record is always evaluated; the fuzzed one is evaluated or parked with its reason, and with a

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.records import MalformedEvent, normalise
 from cryptoguard.rules import Context, Severity, evaluate
@@ -34,9 +33,19 @@ def test_large_launch_threshold_comes_from_settings(settings):
     assert ("CG-LAUNCH-001", Severity.HIGH) in _ids([event], lowered)
 
 
-@pytest.mark.parametrize("itype,accelerated", [("p3.16xlarge", True), ("g4dn.xlarge", True), ("inf2.xlarge", True),
-                                               ("trn1.32xlarge", True), ("dl1.24xlarge", True), ("m5.large", False),
-                                               ("c7g.large", False), ("r5.4xlarge", False)])
+@pytest.mark.parametrize(
+    "itype,accelerated",
+    [
+        ("p3.16xlarge", True),
+        ("g4dn.xlarge", True),
+        ("inf2.xlarge", True),
+        ("trn1.32xlarge", True),
+        ("dl1.24xlarge", True),
+        ("m5.large", False),
+        ("c7g.large", False),
+        ("r5.4xlarge", False),
+    ],
+)
 def test_accelerated_families(settings, itype, accelerated):
     found = {r for r, _ in _ids([_run(itype=itype)], settings)}
     assert ("CG-LAUNCH-002" in found) is accelerated
@@ -67,8 +76,9 @@ def test_no_allowed_regions_means_no_region_rule():
 
 def test_read_only_calls_in_unused_regions_are_not_write_activity(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
-    describe = sc.eventbridge(sc.cloudtrail(clock, "DescribeInstances", "ec2", region="sa-east-1",
-                                            identity=sc.STOLEN_USER, read_only=True))
+    describe = sc.eventbridge(
+        sc.cloudtrail(clock, "DescribeInstances", "ec2", region="sa-east-1", identity=sc.STOLEN_USER, read_only=True)
+    )
     assert _ids([describe], settings) == []
 
 
@@ -79,18 +89,35 @@ def test_aws_service_activity_in_unused_regions_is_ignored(settings):
 
 def test_termination_protection_escalates_with_a_burst(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
-    events = [sc.eventbridge(sc.cloudtrail(clock, "ModifyInstanceAttribute", "ec2",
-                                           {"instanceId": f"i-{i}", "disableApiTermination": {"value": True}},
-                                           region="us-east-1", identity=sc.STOLEN_USER)) for i in range(5)]
+    events = [
+        sc.eventbridge(
+            sc.cloudtrail(
+                clock,
+                "ModifyInstanceAttribute",
+                "ec2",
+                {"instanceId": f"i-{i}", "disableApiTermination": {"value": True}},
+                region="us-east-1",
+                identity=sc.STOLEN_USER,
+            )
+        )
+        for i in range(5)
+    ]
     severities = [s for r, s in _ids(events, settings) if r == "CG-PERSIST-001"]
     assert severities[:4] == [Severity.MEDIUM] * 4 and severities[4] == Severity.HIGH
 
 
 def test_turning_termination_protection_off_is_not_reported(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
-    off = sc.eventbridge(sc.cloudtrail(clock, "ModifyInstanceAttribute", "ec2",
-                                       {"instanceId": "i-1", "disableApiTermination": {"value": False}},
-                                       region="us-east-1", identity=sc.STOLEN_USER))
+    off = sc.eventbridge(
+        sc.cloudtrail(
+            clock,
+            "ModifyInstanceAttribute",
+            "ec2",
+            {"instanceId": "i-1", "disableApiTermination": {"value": False}},
+            region="us-east-1",
+            identity=sc.STOLEN_USER,
+        )
+    )
     assert _ids([off], settings) == []
 
 
@@ -98,8 +125,9 @@ def test_new_user_with_key_only_is_medium(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
 
     def iam(name):
-        return sc.eventbridge(sc.cloudtrail(clock, name, "iam", {"userName": "svc"}, region="us-east-1",
-                                            identity=sc.ADMIN_ROLE))
+        return sc.eventbridge(
+            sc.cloudtrail(clock, name, "iam", {"userName": "svc"}, region="us-east-1", identity=sc.ADMIN_ROLE)
+        )
 
     found = _ids([iam("CreateUser"), iam("CreateAccessKey")], settings)
     assert found == [("CG-IAM-001", Severity.MEDIUM)]
@@ -107,16 +135,24 @@ def test_new_user_with_key_only_is_medium(settings):
 
 def test_access_key_for_an_old_user_is_not_reported(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
-    key = sc.eventbridge(sc.cloudtrail(clock, "CreateAccessKey", "iam", {"userName": "old"}, region="us-east-1",
-                                       identity=sc.ADMIN_ROLE))
+    key = sc.eventbridge(
+        sc.cloudtrail(clock, "CreateAccessKey", "iam", {"userName": "old"}, region="us-east-1", identity=sc.ADMIN_ROLE)
+    )
     assert _ids([key], settings) == []
 
 
 def test_untrusted_registry_only_when_trusted_registries_are_set(settings):
     clock = sc.Clock("2025-01-01T00:00:00Z")
-    task = sc.eventbridge(sc.cloudtrail(clock, "RegisterTaskDefinition", "ecs", {
-        "family": "x", "cpu": "256", "containerDefinitions": [{"name": "x", "image": "docker.io/someone/tool:1"}]},
-        region="us-east-1", identity=sc.PIPELINE_ROLE))
+    task = sc.eventbridge(
+        sc.cloudtrail(
+            clock,
+            "RegisterTaskDefinition",
+            "ecs",
+            {"family": "x", "cpu": "256", "containerDefinitions": [{"name": "x", "image": "docker.io/someone/tool:1"}]},
+            region="us-east-1",
+            identity=sc.PIPELINE_ROLE,
+        )
+    )
     assert _ids([task], settings) == []
     trusted = dataclasses.replace(settings, trusted_registries=(f"{sc.ACCOUNT}.dkr.ecr.",))
     assert _ids([task], trusted) == [("CG-ECS-003", Severity.MEDIUM)]
@@ -135,10 +171,18 @@ def test_user_data_redacted_by_cloudtrail_is_not_an_indicator(settings):
     assert _ids([event], settings) == []
 
 
-@pytest.mark.parametrize("bad", [None, [], "x", {"detail-type": "Something Else", "detail": {}},
-                                 {"detail-type": "AWS API Call via CloudTrail", "detail": "nope"},
-                                 {"eventName": "RunInstances"},
-                                 {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com", "eventTime": "yesterday"}])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        None,
+        [],
+        "x",
+        {"detail-type": "Something Else", "detail": {}},
+        {"detail-type": "AWS API Call via CloudTrail", "detail": "nope"},
+        {"eventName": "RunInstances"},
+        {"eventName": "RunInstances", "eventSource": "ec2.amazonaws.com", "eventTime": "yesterday"},
+    ],
+)
 def test_malformed_inputs_raise_a_clear_error(bad):
     with pytest.raises(MalformedEvent):
         normalise(bad)

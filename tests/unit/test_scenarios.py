@@ -5,7 +5,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from cryptoguard.drill.scenarios import attack_scenarios, benign_scenarios
 from cryptoguard.records import normalise
 from cryptoguard.rules import RULES, Context, Severity, evaluate
@@ -26,8 +25,12 @@ def test_every_attack_step_is_detected(scenario, settings):
 @pytest.mark.parametrize("scenario", BENIGN, ids=lambda s: s.name)
 def test_benign_scenarios_raise_nothing_high(scenario, settings):
     ctx = Context(settings)
-    loud = [(f.rule.id, f.severity.name) for e in scenario.events() for f in evaluate(normalise(e), ctx)
-            if f.severity >= Severity.HIGH]
+    loud = [
+        (f.rule.id, f.severity.name)
+        for e in scenario.events()
+        for f in evaluate(normalise(e), ctx)
+        if f.severity >= Severity.HIGH
+    ]
     assert loud == []
 
 

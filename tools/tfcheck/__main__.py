@@ -31,8 +31,13 @@ def run_fmt() -> list[str]:
     env = dict(os.environ)
     if not Path(env.get("TF_CLI_CONFIG_FILE", "/")).is_file():
         env.pop("TF_CLI_CONFIG_FILE", None)  # a dangling setting only makes terraform print warnings
-    proc = subprocess.run([binary, "fmt", "-check", "-recursive", "-list=true", "-diff=false"],
-                          cwd=ROOT, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [binary, "fmt", "-check", "-recursive", "-list=true", "-diff=false"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     if proc.returncode == 0:
         return []
     files = [line for line in proc.stdout.splitlines() if line.strip()]
@@ -43,10 +48,31 @@ def run_checkov() -> list[str]:
     checkov = ROOT / ".venv-checkov" / "bin" / "checkov"
     if not checkov.exists():
         return ["checkov not found in .venv-checkov: run `make setup`"]
-    proc = subprocess.run([str(checkov), "--config-file", ".checkov.yaml", "-d", ".", "--compact", "--quiet",
-                           "--framework", "terraform", "--skip-path", r"\.venv.*", "--skip-path", r"\.cache",
-                           "--skip-path", "tests", "--output", "cli"],
-                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+    proc = subprocess.run(
+        [
+            str(checkov),
+            "--config-file",
+            ".checkov.yaml",
+            "-d",
+            ".",
+            "--compact",
+            "--quiet",
+            "--framework",
+            "terraform",
+            "--skip-path",
+            r"\.venv.*",
+            "--skip-path",
+            r"\.cache",
+            "--skip-path",
+            "tests",
+            "--output",
+            "cli",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
     if proc.returncode == 0:
         return []
     return [line for line in proc.stdout.splitlines() if line.strip()][:200] or [proc.stderr.strip()[-2000:]]
@@ -66,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     for directory in dirs:
         findings = check_module(directory, schemas)
         problems += [str(f) for f in findings]
-        print(f"{'ok ' if not findings else 'BAD'} {directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory}"
-              f"{'' if not findings else f' ({len(findings)} findings)'}")
+        shown = directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory
+        print(f"{'ok ' if not findings else 'BAD'} {shown}" + (f" ({len(findings)} findings)" if findings else ""))
     versions = ", ".join(f"{s['provider']} {s['version']}" for s in schemas.values())
     print(f"schema and references: {len(dirs)} directories against {versions}")
     if not args.no_fmt:

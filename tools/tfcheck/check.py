@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import hcl2
 
@@ -28,10 +29,14 @@ COMPUTED_ONLY = {"tags_all", "id"}
 BUILTIN_RESOURCES = {"terraform_data", "null_resource"}
 _NAME = r"[A-Za-z_][A-Za-z0-9_-]*"
 _INDEX = r"(?:\[[^\[\]]*\])?"
-_REF = re.compile(rf"(?<![\w.])(?P<root>var|local|module|data|each|count|self|path|terraform)\.(?P<rest>{_NAME}"
-                  rf"(?:{_INDEX}\.{_NAME})?(?:{_INDEX}\.{_NAME})?)")
-_RESOURCE_REF = re.compile(rf"(?<![\w.])(?P<type>[a-z][a-z0-9]*_[a-z0-9_]+)\.(?P<name>{_NAME})(?P<index>{_INDEX})"
-                           rf"(?:\.(?P<attr>{_NAME}))?")
+_REF = re.compile(
+    rf"(?<![\w.])(?P<root>var|local|module|data|each|count|self|path|terraform)\.(?P<rest>{_NAME}"
+    rf"(?:{_INDEX}\.{_NAME})?(?:{_INDEX}\.{_NAME})?)"
+)
+_RESOURCE_REF = re.compile(
+    rf"(?<![\w.])(?P<type>[a-z][a-z0-9]*_[a-z0-9_]+)\.(?P<name>{_NAME})(?P<index>{_INDEX})"
+    rf"(?:\.(?P<attr>{_NAME}))?"
+)
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ def load_schemas(directory: Path) -> dict[str, dict]:
 
 # ---- expressions -------------------------------------------------------------------------------------
 
+
 def code_parts(value: str) -> str:
     """The code of an hcl2 expression string, without the text of string literals (but with their
     interpolations), so that words in descriptions are never read as references."""
@@ -147,7 +153,7 @@ def _interpolations(text: str) -> Iterator[str]:
         while j < len(text) and depth:
             depth += {"{": 1, "}": -1}.get(text[j], 0)
             j += 1
-        yield code_parts("${" + text[start + 2:j - 1] + "}")
+        yield code_parts("${" + text[start + 2 : j - 1] + "}")
         i = j
 
 
@@ -168,6 +174,7 @@ def expressions(value: Any) -> Iterator[str]:
 
 
 # ---- checks ------------------------------------------------------------------------------------------
+
 
 def _schema_for(schemas: dict[str, dict], kind: str, type_name: str) -> dict | None:
     provider = schemas.get(type_name.split("_", 1)[0])
@@ -216,6 +223,7 @@ def check_block_body(body: dict, schema: dict, where: str, file: str, meta: set[
 
 def _closest(word: str, options: list[str]) -> str | None:
     import difflib
+
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     return match[0] if match else None
 
@@ -231,8 +239,11 @@ def check_schema(module: Module, schemas: dict[str, dict]) -> Iterator[Finding]:
                 provider = type_name.split("_", 1)[0]
                 what = "data source" if kind == "data" else "resource type"
                 known = provider in schemas
-                yield Finding(file, f"{where}: unknown {what} `{type_name}`"
-                                    + ("" if known else f" (no schema for provider `{provider}`)"))
+                yield Finding(
+                    file,
+                    f"{where}: unknown {what} `{type_name}`"
+                    + ("" if known else f" (no schema for provider `{provider}`)"),
+                )
                 continue
             yield from check_block_body(body, schema, where, file, RESOURCE_META)
 
@@ -315,8 +326,10 @@ def check_references(module: Module, schemas: dict[str, dict], load: Any = load_
         for arg in body:
             if arg not in MODULE_META and not arg.startswith("__") and arg not in callee:
                 hint = _closest(arg, list(callee))
-                yield Finding(file, f"module.{name}: `{source}` has no input `{arg}`"
-                                    + (f" (did you mean `{hint}`?)" if hint else ""))
+                yield Finding(
+                    file,
+                    f"module.{name}: `{source}` has no input `{arg}`" + (f" (did you mean `{hint}`?)" if hint else ""),
+                )
         for var, spec in callee.items():
             if "default" not in spec and var not in body:
                 yield Finding(file, f"module.{name}: missing required input `{var}` of `{source}`")

@@ -26,8 +26,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-_LINK = re.compile(r"\{@link https://registry\.terraform\.io/providers/hashicorp/(?P<provider>[a-z0-9]+)/"
-                   r"(?P<version>[0-9.]+)/docs(?:/(?P<kind>resources|data-sources)/(?P<name>[a-z0-9_]+))?")
+_LINK = re.compile(
+    r"\{@link https://registry\.terraform\.io/providers/hashicorp/(?P<provider>[a-z0-9]+)/"
+    r"(?P<version>[0-9.]+)/docs(?:/(?P<kind>resources|data-sources)/(?P<name>[a-z0-9_]+))?"
+)
 _ANCHOR = re.compile(r"#([a-z0-9_]+) ")
 _META_ARGUMENTS = {"count", "for_each", "provider", "depends_on", "lifecycle", "connection", "provisioner"}
 
@@ -76,7 +78,7 @@ def _block(types: dict, fqn: str, seen: frozenset[str] = frozenset()) -> dict:
 def schema_from_jsii(assembly: dict, source: str) -> dict:
     types = assembly["types"]
     out: dict = {"source": source, "resources": {}, "data_sources": {}}
-    for fqn, t in types.items():
+    for t in types.values():
         if t["kind"] != "class" or not any(p["name"] == "tfResourceType" for p in t.get("properties", [])):
             continue
         link = _LINK.search(t.get("docs", {}).get("summary", ""))
@@ -89,8 +91,9 @@ def schema_from_jsii(assembly: dict, source: str) -> dict:
             block["attributes"].pop(meta, None)
         # Readable attributes (arguments plus computed ones) are the class's getters, for reference checks.
         getters = {p["name"] for p in t.get("properties", []) if not p.get("static")}
-        block["readable"] = sorted(set(block["attributes"]) | {
-            _snake(g) for g in getters if not g.endswith("Input") and g != "tfResourceType"})
+        block["readable"] = sorted(
+            set(block["attributes"]) | {_snake(g) for g in getters if not g.endswith("Input") and g != "tfResourceType"}
+        )
         out["provider"], out["version"] = link["provider"], link["version"]
         if link["kind"] == "resources":
             out["resources"][f"{link['provider']}_{link['name']}"] = block
@@ -121,16 +124,32 @@ def build(requirements: Path, out_dir: Path) -> list[Path]:
             print(f"up to date: {written[-1]}")
             continue
         with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
-                            "--no-deps", "--only-binary=:all:", "-d", tmp, pin], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "pip",
+                    "download",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-deps",
+                    "--only-binary=:all:",
+                    "-d",
+                    tmp,
+                    pin,
+                ],
+                check=True,
+            )
             wheel = next(Path(tmp).glob("*.whl"))
             schema = schema_from_jsii(_read_assembly(wheel), pin)
         path = out_dir / f"{schema['provider']}.json"
         path.write_text(json.dumps(schema, sort_keys=True))
         marker.write_text(str(path))
         written.append(path)
-        print(f"wrote {path}: {schema['provider']} {schema['version']}, {len(schema['resources'])} resources, "
-              f"{len(schema['data_sources'])} data sources (from {pin})")
+        print(
+            f"wrote {path}: {schema['provider']} {schema['version']}, {len(schema['resources'])} resources, "
+            f"{len(schema['data_sources'])} data sources (from {pin})"
+        )
     return written
 
 

@@ -28,10 +28,25 @@ MOTO = "moto"
 # services LocalStack does not serve here (GuardDuty, CloudTrail, Budgets, Cost Explorer, Organizations,
 # DynamoDB) and the compute and identity world that the responder acts on, so they share one account view.
 SERVICE_ROUTES: dict[str, str] = {
-    "events": LOCALSTACK, "sns": LOCALSTACK, "sqs": LOCALSTACK, "s3": LOCALSTACK, "sts": LOCALSTACK,
-    "kms": LOCALSTACK, "cloudwatch": LOCALSTACK, "logs": LOCALSTACK,
-    "guardduty": MOTO, "cloudtrail": MOTO, "budgets": MOTO, "ce": MOTO, "organizations": MOTO,
-    "dynamodb": MOTO, "ec2": MOTO, "autoscaling": MOTO, "ecs": MOTO, "lambda": MOTO, "iam": MOTO,
+    "events": LOCALSTACK,
+    "sns": LOCALSTACK,
+    "sqs": LOCALSTACK,
+    "s3": LOCALSTACK,
+    "sts": LOCALSTACK,
+    "kms": LOCALSTACK,
+    "cloudwatch": LOCALSTACK,
+    "logs": LOCALSTACK,
+    "guardduty": MOTO,
+    "cloudtrail": MOTO,
+    "budgets": MOTO,
+    "ce": MOTO,
+    "organizations": MOTO,
+    "dynamodb": MOTO,
+    "ec2": MOTO,
+    "autoscaling": MOTO,
+    "ecs": MOTO,
+    "lambda": MOTO,
+    "iam": MOTO,
     "service-quotas": MOTO,
 }
 ACCOUNT_ID = "000000000000"
@@ -56,9 +71,14 @@ class Emulators:
     def env(self) -> dict[str, str]:
         """Environment for boto3 (and the Terraform provider): fake credentials, one endpoint a service."""
         env = {
-            "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_SESSION_TOKEN": "test",
-            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": os.devnull,
+            "AWS_ACCESS_KEY_ID": "test",
+            "AWS_SECRET_ACCESS_KEY": "test",
+            "AWS_SESSION_TOKEN": "test",
+            "AWS_DEFAULT_REGION": REGION,
+            "AWS_REGION": REGION,
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "AWS_CONFIG_FILE": os.devnull,
             "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
         }
         for service in SERVICE_ROUTES:
@@ -146,24 +166,41 @@ def start(timeout: float = 90.0) -> Emulators:
     emu = Emulators(f"http://127.0.0.1:{ls_port}", f"http://127.0.0.1:{moto_port}", _workdir=workdir)
     ls_env = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))},
-        "GATEWAY_LISTEN": f"127.0.0.1:{ls_port}", "LOCALSTACK_HOST": f"127.0.0.1:{ls_port}",
+        "GATEWAY_LISTEN": f"127.0.0.1:{ls_port}",
+        "LOCALSTACK_HOST": f"127.0.0.1:{ls_port}",
         "SERVICES": ",".join(s for s, target in SERVICE_ROUTES.items() if target == LOCALSTACK),
-        "FILESYSTEM_ROOT": str(logs / "localstack-fs"), "DNS_ADDRESS": "0", "SKIP_SSL_CERT_DOWNLOAD": "1",
-        "DISABLE_EVENTS": "1", "PERSISTENCE": "0", "LS_LOG": "warn",
+        "FILESYSTEM_ROOT": str(logs / "localstack-fs"),
+        "DNS_ADDRESS": "0",
+        "SKIP_SSL_CERT_DOWNLOAD": "1",
+        "DISABLE_EVENTS": "1",
+        "PERSISTENCE": "0",
+        "LS_LOG": "warn",
     }
     try:
-        for name, cmd, env, port in (
-            ("LocalStack", [str(python), "-m", "localstack.runtime.main"], ls_env, ls_port),
-            ("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)], None, moto_port),
+        for name, cmd, env in (
+            ("LocalStack", [str(python), "-m", "localstack.runtime.main"], ls_env),
+            ("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(moto_port)], None),
         ):
             log = logs / f"{name.lower()}.log"
-            proc = subprocess.Popen(cmd, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True, cwd=logs)
+            proc = subprocess.Popen(
+                cmd,
+                env=env,
+                stdout=log.open("w"),
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd=logs,
+            )
             emu._processes.append(proc)
             if name == "LocalStack":
-                _wait(name, proc, f"{emu.localstack_url}/_localstack/health", log,
-                      lambda body: '"sqs": "available"' in body.decode() or '"sqs": "running"' in body.decode(),
-                      timeout)
+                _wait(
+                    name,
+                    proc,
+                    f"{emu.localstack_url}/_localstack/health",
+                    log,
+                    lambda body: '"sqs": "available"' in body.decode() or '"sqs": "running"' in body.decode(),
+                    timeout,
+                )
             else:
                 _wait(name, proc, f"{emu.moto_url}/moto-api/", log, lambda body: True, timeout)
     except BaseException:

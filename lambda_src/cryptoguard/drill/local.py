@@ -66,6 +66,7 @@ class _Capture(logging.Handler):
 @dataclass
 class Delivery:
     """What one batch of replayed events produced: the findings the handler logged and the alerts read back."""
+
     findings: list[dict] = field(default_factory=list)
     alerts: list[dict] = field(default_factory=list)
     events_delivered: int = 0
@@ -73,14 +74,16 @@ class Delivery:
 
 
 class LocalPipeline:
-    def __init__(self, emu: Emulators, settings: Settings, home_region: str = "us-east-1",
-                 regions: Iterable[str] = ()) -> None:
+    def __init__(
+        self, emu: Emulators, settings: Settings, home_region: str = "us-east-1", regions: Iterable[str] = ()
+    ) -> None:
         self.emu = emu
         self.settings = settings
         self.home = home_region
         self.regions = sorted(set(regions) | {home_region})
         self.name = f"cryptoguard-drill-{uuid.uuid4().hex[:6]}"
         self._queues: dict[str, str] = {}
+        self.gate = patterns.Gate(settings.allowed_regions, settings.guardduty_severity_threshold)
 
     def client(self, service: str, region: str | None = None) -> Any:
         return boto3.client(service, region_name=region or self.home)
@@ -90,58 +93,110 @@ class LocalPipeline:
         sqs, sns, events = self.client("sqs"), self.client("sns"), self.client("events")
         for q in ("detect", "detect-dlq", "inbox"):
             self._queues[q] = sqs.create_queue(QueueName=f"{self.name}-{q}")["QueueUrl"]
-        arn = {q: sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-               for q, u in self._queues.items()}
+        arn = {
+            q: sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            for q, u in self._queues.items()
+        }
         self.topic_arn = sns.create_topic(Name=f"{self.name}-alerts")["TopicArn"]
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arn["inbox"])
         bus_arn = events.create_event_bus(Name=f"{self.name}-central")["EventBusArn"]
         self.central_bus = f"{self.name}-central"
-        role = self.client("iam").create_role(RoleName=f"{self.name}-forwarder", AssumeRolePolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "events.amazonaws.com"}}]}))["Role"]["Arn"]
-        events.put_rule(Name=f"{self.name}-detect", EventBusName=self.central_bus,
-                        EventPattern=json.dumps(patterns.CENTRAL_PATTERN), State="ENABLED")
-        events.put_targets(Rule=f"{self.name}-detect", EventBusName=self.central_bus,
-                           Targets=[{"Id": "detect", "Arn": arn["detect"]}])
+        role = self.client("iam").create_role(
+            RoleName=f"{self.name}-forwarder",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "events.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
+        events.put_rule(
+            Name=f"{self.name}-detect",
+            EventBusName=self.central_bus,
+            EventPattern=json.dumps(patterns.CENTRAL_PATTERN),
+            State="ENABLED",
+        )
+        events.put_targets(
+            Rule=f"{self.name}-detect", EventBusName=self.central_bus, Targets=[{"Id": "detect", "Arn": arn["detect"]}]
+        )
         for p in patterns.load():
-            pattern = json.dumps(patterns.with_severity_threshold(p.pattern, self.settings.guardduty_severity_threshold))
+            pattern = json.dumps(
+                patterns.with_severity_threshold(p.pattern, self.settings.guardduty_severity_threshold)
+            )
             for region in self.regions:
                 if not p.applies_in(region, self.settings.allowed_regions):
                     continue
                 regional = self.client("events", region)
                 regional.put_rule(Name=f"{self.name}-{p.name}", EventPattern=pattern, State=p.rule_state)
-                regional.put_targets(Rule=f"{self.name}-{p.name}",
-                                     Targets=[{"Id": "central", "Arn": bus_arn, "RoleArn": role}])
+                regional.put_targets(
+                    Rule=f"{self.name}-{p.name}", Targets=[{"Id": "central", "Arn": bus_arn, "RoleArn": role}]
+                )
         self._create_function(arn["detect-dlq"])
 
     def _create_function(self, dlq_arn: str) -> None:
         iam, lam = self.client("iam"), self.client("lambda")
-        role = iam.create_role(RoleName=f"{self.name}-detect", AssumeRolePolicyDocument=json.dumps(
-            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                     "Principal": {"Service": "lambda.amazonaws.com"}}]}))["Role"]["Arn"]
+        role = iam.create_role(
+            RoleName=f"{self.name}-detect",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )["Role"]["Arn"]
         table = f"{self.name}-state"
         self.client("dynamodb").create_table(
-            TableName=table, BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}])
-        self.function_env = {"TOPIC_ARN": self.topic_arn, "STATE_TABLE": table,
-                             "DEAD_LETTER_QUEUE_URL": self._queues["detect-dlq"],
-                             "CRYPTOGUARD_SETTINGS": json.dumps(self.settings.as_dict())}
-        lam.create_function(FunctionName=f"{self.name}-detect", Runtime="python3.13", Role=role,
-                            Handler="cryptoguard.handlers.detect.handler", Code={"ZipFile": lambda_zip()},
-                            Timeout=60, MemorySize=256, Environment={"Variables": self.function_env})
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        )
+        self.function_env = {
+            "TOPIC_ARN": self.topic_arn,
+            "STATE_TABLE": table,
+            "DEAD_LETTER_QUEUE_URL": self._queues["detect-dlq"],
+            "CRYPTOGUARD_SETTINGS": json.dumps(self.settings.as_dict()),
+        }
+        lam.create_function(
+            FunctionName=f"{self.name}-detect",
+            Runtime="python3.13",
+            Role=role,
+            Handler="cryptoguard.handlers.detect.handler",
+            Code={"ZipFile": lambda_zip()},
+            Timeout=60,
+            MemorySize=256,
+            Environment={"Variables": self.function_env},
+        )
         self.function_config = lam.get_function_configuration(FunctionName=f"{self.name}-detect")
 
     # ---- run -----------------------------------------------------------------------------------------
     def delivers(self, event: dict) -> bool:
         record = normalise(event)
-        return bool(patterns.delivered(event, record.region, self.settings.allowed_regions,
-                                       self.settings.guardduty_severity_threshold, record.read_only))
+        return bool(self.gate.delivered(event, record.region, record.read_only))
 
     def put(self, events: list[dict]) -> None:
         for event in events:
-            entry = {"Source": event["source"], "DetailType": event["detail-type"], "Detail": json.dumps(event["detail"]),
-                     "Resources": event.get("resources", [])}
+            entry = {
+                "Source": event["source"],
+                "DetailType": event["detail-type"],
+                "Detail": json.dumps(event["detail"]),
+                "Resources": event.get("resources", []),
+            }
             response = self.client("events", event["region"]).put_events(Entries=[entry])
             if response.get("FailedEntryCount"):
                 raise RuntimeError(f"PutEvents failed: {response['Entries']}")
@@ -152,8 +207,9 @@ class LocalPipeline:
         sqs, got, deadline = self.client("sqs"), [], time.monotonic() + timeout
         missing = set(want or ())
         while time.monotonic() < deadline and (want is None or missing):
-            batch = sqs.receive_message(QueueUrl=self._queues[queue], MaxNumberOfMessages=10, WaitTimeSeconds=1,
-                                        MessageAttributeNames=["All"]).get("Messages", [])
+            batch = sqs.receive_message(
+                QueueUrl=self._queues[queue], MaxNumberOfMessages=10, WaitTimeSeconds=1, MessageAttributeNames=["All"]
+            ).get("Messages", [])
             for m in batch:
                 sqs.delete_message(QueueUrl=self._queues[queue], ReceiptHandle=m["ReceiptHandle"])
             got += batch
@@ -182,8 +238,10 @@ class LocalPipeline:
         detect._CONTEXT = None  # a cold start: the handler rebuilds its context (windows live in DynamoDB)
         try:
             for i in range(0, len(messages), BATCH_SIZE):  # as the event source mapping batches them
-                batch = [{"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
-                         for m in messages[i:i + BATCH_SIZE]]
+                batch = [
+                    {"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
+                    for m in messages[i : i + BATCH_SIZE]
+                ]
                 failures = detect.handler({"Records": batch})["batchItemFailures"]
                 if failures:
                     raise RuntimeError(f"detection handler reported failures: {failures}")

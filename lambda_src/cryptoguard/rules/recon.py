@@ -10,15 +10,33 @@ from cryptoguard.rules.base import Context, Finding, Rule, Severity
 from cryptoguard.rules.compute import DRY_RUN, LAUNCH_EVENTS
 from cryptoguard.state import Entry
 
-DRY_RUN_PROBE = Rule("CG-RECON-001", "Permission probe with DryRun", Severity.MEDIUM, "002", "T1580",
-                     "An API call answered Client.DryRunOperation: the caller tested that it may launch, "
-                     "without launching. Rare outside tooling that an allow-list should name.")
-QUOTA_RECON = Rule("CG-RECON-002", "Burst of service quota look-ups", Severity.MEDIUM, "002", "T1580",
-                   "quota_recon_burst_threshold GetServiceQuota / ListServiceQuotas calls or more by one principal "
-                   "within burst_window_minutes.")
-RECON_THEN_LAUNCH = Rule("CG-CHAIN-001", "Reconnaissance followed by a launch", Severity.CRITICAL, "002", "T1496",
-                         "The same principal probed (DryRun, quota look-ups) and then launched compute within "
-                         "recon_chain_window_minutes: the opening of seed 002's campaign.")
+DRY_RUN_PROBE = Rule(
+    "CG-RECON-001",
+    "Permission probe with DryRun",
+    Severity.MEDIUM,
+    "002",
+    "T1580",
+    "An API call answered Client.DryRunOperation: the caller tested that it may launch, "
+    "without launching. Rare outside tooling that an allow-list should name.",
+)
+QUOTA_RECON = Rule(
+    "CG-RECON-002",
+    "Burst of service quota look-ups",
+    Severity.MEDIUM,
+    "002",
+    "T1580",
+    "quota_recon_burst_threshold GetServiceQuota / ListServiceQuotas calls or more by one principal "
+    "within burst_window_minutes.",
+)
+RECON_THEN_LAUNCH = Rule(
+    "CG-CHAIN-001",
+    "Reconnaissance followed by a launch",
+    Severity.CRITICAL,
+    "002",
+    "T1496",
+    "The same principal probed (DryRun, quota look-ups) and then launched compute within "
+    "recon_chain_window_minutes: the opening of seed 002's campaign.",
+)
 RULES = (DRY_RUN_PROBE, QUOTA_RECON, RECON_THEN_LAUNCH)
 
 QUOTA_EVENTS = {"GetServiceQuota", "ListServiceQuotas", "GetAWSDefaultServiceQuota"}
@@ -35,28 +53,47 @@ def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
         if record.error_code == DRY_RUN:
             yield DRY_RUN_PROBE.finding(record, {"api": record.event_name})
         else:
-            lookups = ctx.burst("quota", record, record.event_id, s.burst_window_minutes)
-            if len(lookups) >= s.quota_recon_burst_threshold:
-                yield QUOTA_RECON.finding(record, {"lookups_in_window": len(lookups),
-                                                   "service_code": record.request.get("serviceCode"),
-                                                   "quota_code": record.request.get("quotaCode")})
+            lookups, _ = ctx.burst(
+                "quota", record, record.event_id, s.burst_window_minutes, s.quota_recon_burst_threshold
+            )
+            if lookups >= s.quota_recon_burst_threshold:
+                yield QUOTA_RECON.finding(
+                    record,
+                    {
+                        "lookups_in_window": lookups,
+                        "service_code": record.request.get("serviceCode"),
+                        "quota_code": record.request.get("quotaCode"),
+                    },
+                )
         # A launch evaluated before this probe arrived (queues do not keep order) still makes the chain.
-        launches = [e for e in ctx.store.recent(ctx.key("chain-launch", record), record.event_time, chain_window)
-                    if e.at >= record.event_time]
+        launches = [
+            e
+            for e in ctx.store.recent(ctx.key("chain-launch", record), record.event_time, chain_window)
+            if e.at >= record.event_time
+        ]
         if launches:
             yield _chain(record, [Entry(member, record.event_time)], launches[0].member.split(":", 1)[0])
     elif record.event_name in CHAIN_LAUNCHES and record.succeeded and not record.by_aws_service:
         ctx.store.add(ctx.key("chain-launch", record), member, record.event_time, chain_window)
-        probes = [e for e in ctx.store.recent(ctx.key("recon", record), record.event_time, chain_window)
-                  if e.at <= record.event_time]
+        probes = [
+            e
+            for e in ctx.store.recent(ctx.key("recon", record), record.event_time, chain_window)
+            if e.at <= record.event_time
+        ]
         if probes:
             yield _chain(record, probes, record.event_name)
 
 
 def _chain(record: Record, probes: list[Entry], launch: str) -> Finding:
-    return RECON_THEN_LAUNCH.finding(record, {
-        "recon": sorted({p.member.split(":", 1)[0] for p in probes}), "recon_calls": len(probes),
-        "first_recon": min(p.at for p in probes).isoformat(), "launch": launch})
+    return RECON_THEN_LAUNCH.finding(
+        record,
+        {
+            "recon": sorted({p.member.split(":", 1)[0] for p in probes}),
+            "recon_calls": len(probes),
+            "first_recon": min(p.at for p in probes).isoformat(),
+            "launch": launch,
+        },
+    )
 
 
 CHECKS = (_recon,)

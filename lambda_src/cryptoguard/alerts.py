@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptoguard.respond.targets import MAX_TARGETS, Target, targets_of
 from cryptoguard.rules.base import Finding, Severity
 from cryptoguard.state import WindowStore
 
@@ -36,6 +37,7 @@ class Alert:
     event_names: set[str] = field(default_factory=set)
     source_ips: set[str] = field(default_factory=set)
     details: dict[str, Any] = field(default_factory=dict)
+    targets: dict[Target, None] = field(default_factory=dict)  # ordered set: what the responder may act on
 
     def add(self, finding: Finding) -> None:
         r = finding.record
@@ -48,6 +50,9 @@ class Alert:
         if r.source_ip:
             self.source_ips.add(r.source_ip)
         self.details = finding.details  # the latest finding carries the running totals
+        for target in (*targets_of(r), *finding.targets):
+            if len(self.targets) < MAX_TARGETS:
+                self.targets[target] = None
 
     @property
     def subject(self) -> str:
@@ -74,6 +79,7 @@ class Alert:
             "mitre": self.mitre,
             "details": self.details,
             "incident": self.incident,
+            "targets": [t.as_dict() for t in self.targets],
         }
 
     def body(self) -> str:

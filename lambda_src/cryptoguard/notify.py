@@ -3,6 +3,7 @@ subscribers can filter (for example: page only on CRITICAL)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cryptoguard.alerts import Alert
@@ -21,3 +22,20 @@ def publish(sns: Any, topic_arn: str, alert: Alert) -> str:
         },
     )
     return response["MessageId"]
+
+
+ALERT_SOURCE = "cryptoguard"
+ALERT_DETAIL_TYPE = "Cryptoguard Alert"
+
+
+def emit(events: Any, bus: str, alert: Alert) -> None:
+    """Put the alert on the central bus, where the responder's rule (by severity) picks it up."""
+    entry = {
+        "Source": ALERT_SOURCE,
+        "DetailType": ALERT_DETAIL_TYPE,
+        "EventBusName": bus,
+        "Detail": json.dumps(alert.to_dict(), default=str),
+    }
+    failed = events.put_events(Entries=[entry]).get("FailedEntryCount", 0)
+    if failed:
+        raise RuntimeError(f"could not put the alert on {bus}")

@@ -2,7 +2,8 @@
 
 Environment: TOPIC_ARN (required), CRYPTOGUARD_SETTINGS (JSON, see settings.py), STATE_TABLE (DynamoDB
 table for correlation windows; without it windows live only as long as the execution environment), and
-DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason)."""
+DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason), and ALERT_EVENT_BUS (when
+set, every alert sent is also put on that bus for the responder)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 
 import boto3
 
-from cryptoguard.notify import publish
+from cryptoguard.alerts import Alert
+from cryptoguard.notify import emit, publish
 from cryptoguard.pipeline import process
 from cryptoguard.rules import Context
 from cryptoguard.settings import Settings
@@ -53,10 +55,18 @@ def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any
         )
         return True
 
+    bus = os.environ.get("ALERT_EVENT_BUS")
+    events = boto3.client("events") if bus else None
+
+    def send(alert: Alert) -> None:
+        publish(sns, topic, alert)
+        if events is not None:
+            emit(events, bus, alert)
+
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
-    result = process(records if isinstance(records, list) else [], ctx, lambda a: publish(sns, topic, a), set_aside)
+    result = process(records if isinstance(records, list) else [], ctx, send, set_aside)
     log.info(
         json.dumps(
             {

@@ -11,6 +11,7 @@ from enum import IntEnum
 from typing import Any
 
 from cryptoguard.records import Record
+from cryptoguard.respond.targets import Target
 from cryptoguard.settings import Settings
 from cryptoguard.state import Entry, MemoryStore, WindowStore, densest, weight
 
@@ -47,11 +48,18 @@ class Rule:
     description: str
 
     def finding(
-        self, record: Record, details: dict[str, Any] | None = None, severity: Severity | None = None, subject: str = ""
+        self,
+        record: Record,
+        details: dict[str, Any] | None = None,
+        severity: Severity | None = None,
+        subject: str = "",
+        targets: tuple[Target, ...] = (),
     ) -> Finding:
         """A finding of this rule. `subject` narrows the incident (a user name, a group) beyond
-        account/region/principal, so that unrelated resources are not folded into one alert."""
-        return Finding(self, severity if severity is not None else self.severity, record, details or {}, subject)
+        account/region/principal, so that unrelated resources are not folded into one alert. `targets`: more
+        resources than the record names (a burst finding carries every resource of the burst)."""
+        chosen = severity if severity is not None else self.severity
+        return Finding(self, chosen, record, details or {}, subject, targets)
 
 
 @dataclass(frozen=True)
@@ -61,6 +69,7 @@ class Finding:
     record: Record
     details: dict[str, Any] = field(default_factory=dict)
     subject: str = ""
+    targets: tuple[Target, ...] = ()
 
     @property
     def incident(self) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cryptoguard.records import Record
+from cryptoguard.respond.targets import Target
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
 TERMINATION_PROTECTION = Rule(
@@ -67,7 +68,7 @@ def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     instance = str(record.request.get("instanceId", ""))
-    protected, _ = ctx.burst(
+    protected, run = ctx.burst(
         "termination-protection",
         record,
         instance or record.event_id,
@@ -75,10 +76,17 @@ def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
         s.termination_protection_burst_threshold,
     )
     burst = protected >= s.termination_protection_burst_threshold
+    # The escalated finding carries every instance of the burst, so acting on it contains them all.
+    targets = (
+        tuple(Target("instance", e.member, record.account, record.region) for e in run if e.member.startswith("i-"))
+        if burst
+        else ()
+    )
     yield TERMINATION_PROTECTION.finding(
         record,
         {"instance_id": instance, "protected_in_window": protected, "window_minutes": s.burst_window_minutes},
         severity=Severity.HIGH if burst else None,
+        targets=targets,
     )
 
 

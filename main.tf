@@ -78,6 +78,7 @@ module "detection" {
   organization_id           = var.organization_id
   settings                  = local.detection_settings
   reserved_concurrency      = var.detection.reserved_concurrency
+  emit_alerts               = var.auto_response.mode != "off"
   tags                      = local.tags
 }
 
@@ -146,4 +147,37 @@ module "cost" {
   monthly_budget          = var.cost.monthly_budget
   anomaly                 = var.cost.anomaly
   tags                    = local.tags
+}
+
+module "auto_response" {
+  source = "./modules/auto_response"
+  count  = var.detection.enabled && var.auto_response.mode != "off" ? 1 : 0
+
+  name                      = var.name
+  mode                      = var.auto_response.mode
+  min_severity              = var.auto_response.min_severity
+  instance_action           = var.auto_response.instance_action
+  allowlisted_principals    = coalesce(var.detection.settings.allowlisted_principals, [])
+  central_event_bus_name    = module.detection[0].central_event_bus_name
+  regions                   = var.regions
+  notifications_topic_arn   = module.notifications.topic_arn
+  notifications_kms_key_arn = module.notifications.kms_key_arn
+  member_role_name          = var.auto_response.member_role_name
+  organization_id           = var.organization_id
+  tags                      = local.tags
+}
+
+# SCPs live in the management account.
+module "preventive" {
+  source = "./modules/preventive"
+  count  = var.preventive.enabled ? 1 : 0
+  providers = {
+    aws = aws.management
+  }
+
+  name            = var.name
+  allowed_regions = var.allowed_regions
+  scps            = var.preventive.scps
+  ec2_defaults    = var.preventive.ec2_defaults
+  tags            = local.tags
 }

@@ -32,3 +32,13 @@ output "guardduty_enabled_features" {
   description = "Protection plans as configured (Runtime Monitoring and its agent managements included)."
   value       = var.guardduty.enabled ? module.guardduty[0].enabled_features : {}
 }
+
+output "response_mode" {
+  description = "Mode of the responder: off, dry_run or enforce."
+  value       = var.auto_response.mode
+}
+
+output "scp_ids" {
+  description = "Service control policies created, by name (empty unless preventive is enabled)."
+  value       = var.preventive.enabled ? module.preventive[0].policy_ids : {}
+}

@@ -183,3 +183,57 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "auto_response" {
+  description = "Opt-in response to alerts (modules/auto_response): off (default, nothing deployed), dry_run (reports the exact actions) or enforce."
+  type = object({
+    mode             = optional(string, "off")
+    min_severity     = optional(string, "HIGH")
+    instance_action  = optional(string, "stop")
+    member_role_name = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["off", "dry_run", "enforce"], var.auto_response.mode)
+    error_message = "auto_response.mode must be off, dry_run or enforce."
+  }
+}
+
+variable "preventive" {
+  description = "Preventive guardrails (modules/preventive), all off by default: SCPs in the management account and EC2 account defaults."
+  type = object({
+    enabled = optional(bool, false)
+    scps = optional(object({
+      deny_unused_regions = optional(object({
+        enabled               = optional(bool, false)
+        target_ids            = optional(list(string), [])
+        exempt_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/AWSControlTowerExecution"])
+      }), {})
+      deny_public_lambda_urls = optional(object({
+        enabled    = optional(bool, false)
+        target_ids = optional(list(string), [])
+      }), {})
+      deny_accelerated_instances = optional(object({
+        enabled                = optional(bool, false)
+        target_ids             = optional(list(string), [])
+        instance_type_patterns = optional(list(string), ["p*", "g*", "inf*", "trn*", "dl*", "vt*", "f1*", "f2*"])
+        exempt_account_ids     = optional(list(string), [])
+      }), {})
+      deny_iam_users = optional(object({
+        enabled                    = optional(bool, false)
+        target_ids                 = optional(list(string), [])
+        break_glass_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
+      }), {})
+    }), {})
+    ec2_defaults = optional(object({
+      regions        = optional(list(string), [])
+      require_imdsv2 = optional(bool, true)
+      allowed_amis = optional(object({
+        state           = optional(string, "disabled")
+        image_providers = optional(list(string), ["amazon", "aws-marketplace", "aws-backup-vault"])
+      }), {})
+    }), {})
+  })
+  default = {}
+}

@@ -285,6 +285,15 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_kms_key.this.arn, var.notifications_kms_key_arn]
   }
 
+  dynamic "statement" {
+    for_each = var.emit_alerts ? [aws_cloudwatch_event_bus.central.arn] : []
+    content {
+      sid       = "EmitAlerts"
+      actions   = ["events:PutEvents"]
+      resources = [statement.value]
+    }
+  }
+
   statement {
     sid       = "Tracing"
     actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
@@ -319,12 +328,12 @@ resource "aws_lambda_function" "detect" {
   kms_key_arn                    = aws_kms_key.this.arn
 
   environment {
-    variables = {
+    variables = merge({
       TOPIC_ARN             = var.notifications_topic_arn
       STATE_TABLE           = aws_dynamodb_table.state.name
       DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
       CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
-    }
+    }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.central.name } : {})
   }
 
   tracing_config {

@@ -64,6 +64,12 @@ variable "settings" {
   }
 }
 
+variable "emit_alerts" {
+  description = "Also put every alert sent on the central bus (source cryptoguard, detail-type Cryptoguard Alert), for modules/auto_response."
+  type        = bool
+  default     = false
+}
+
 variable "batch_size" {
   description = "Events one invocation takes from the queue. With the batching window, a burst of API calls arrives as one batch and so becomes one alert. Keep in step with cryptoguard.pipeline.BATCH_SIZE."
   type        = number

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+
 from cryptoguard.drill import emulators as emu_mod
 from cryptoguard.drill.scenarios import ALLOWED_REGIONS
 from cryptoguard.settings import Settings

@@ -7,6 +7,7 @@ import json
 
 import boto3
 import pytest
+
 from cryptoguard import patterns
 from cryptoguard.drill.scenarios import all_scenarios
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import boto3
 import pytest
+
 from cryptoguard.alarms import AlarmSettings
 from cryptoguard.handlers import instance_alarms
 

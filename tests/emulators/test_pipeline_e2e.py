@@ -7,6 +7,7 @@ import json
 
 import boto3
 import pytest
+
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.drill.local import LocalPipeline
 from cryptoguard.handlers import detect

@@ -8,6 +8,7 @@ import json
 
 import boto3
 import pytest
+
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.drill.local import lambda_zip
 from cryptoguard.pipeline import process

@@ -8,11 +8,11 @@ import re
 from pathlib import Path
 
 import pytest
+
 from cryptoguard import patterns
 from cryptoguard.alarms import AlarmSettings
 from cryptoguard.pipeline import BATCH_SIZE
 from cryptoguard.settings import Settings
-
 from tools.tfcheck.check import code_parts, expressions, load_module, load_schemas, terraform_dirs
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from cryptoguard.drill import scenarios as sc
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from cryptoguard import patterns
 from cryptoguard.drill.scenarios import ALLOWED_REGIONS, attack_scenarios
 from cryptoguard.records import normalise

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 import logging
 
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+
 from cryptoguard.alerts import SUBJECT_LIMIT
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.pipeline import process
 from cryptoguard.rules import Context
 from cryptoguard.settings import Settings
 from cryptoguard.state import MemoryStore
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hsettings
-from hypothesis import strategies as st
 
 SETTINGS = Settings(allowed_regions=sc.ALLOWED_REGIONS)
 

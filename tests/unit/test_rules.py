@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
+
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.records import MalformedEvent, normalise
 from cryptoguard.rules import Context, Severity, evaluate

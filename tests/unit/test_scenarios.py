@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+
 from cryptoguard.drill.scenarios import attack_scenarios, benign_scenarios
 from cryptoguard.records import normalise
 from cryptoguard.rules import RULES, Context, Severity, evaluate

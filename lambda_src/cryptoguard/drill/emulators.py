@@ -221,6 +221,10 @@ def _versions(emu: Emulators) -> dict[str, str]:
     return versions
 
 
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve_forever() -> int:
     """`make emulators`: start both, print how to use them, wait for Ctrl-C."""
     emu = start()
@@ -231,6 +235,8 @@ def serve_forever() -> int:
     for key, value in emu.env().items():
         print(f"export {key}={value}")
     print("\nCtrl-C stops them.", flush=True)
+    # SIGTERM (a `timeout`, a closed terminal's supervisor) must stop the emulators too, not orphan them.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         signal.pause()
     except KeyboardInterrupt:

@@ -18,37 +18,8 @@ locals {
   in_regions      = { test = "StringEquals", variable = "aws:RequestedRegion", values = var.regions }
 }
 
-data "archive_file" "package" {
-  type        = "zip"
-  source_dir  = "${path.module}/../../lambda_src"
-  output_path = "${path.root}/.terraform/cryptoguard-respond.zip"
-  excludes    = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
-}
-
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = 365
-  tags              = var.tags
-}
-
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
 # Least privilege, with conditions: own account's resources, watched regions, never the allow-listed ones.
 data "aws_iam_policy_document" "function" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
-  }
-
   statement {
     sid       = "ReadComputeState"
     actions   = ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "autoscaling:DescribeAutoScalingGroups", "sts:GetCallerIdentity"]
@@ -145,49 +116,18 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role" "function" {
-  name               = local.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
-}
+module "function" {
+  source = "../lambda_function"
 
-resource "aws_iam_role_policy" "function" {
-  name   = "respond"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
-}
-
-resource "aws_lambda_function" "respond" {
-  function_name                  = local.function_name
-  description                    = "Contains what cryptomining alerts flag (mode ${var.mode})"
-  role                           = aws_iam_role.function.arn
-  runtime                        = "python3.13"
-  architectures                  = ["arm64"]
-  handler                        = "cryptoguard.handlers.respond.handler"
-  filename                       = data.archive_file.package.output_path
-  source_code_hash               = data.archive_file.package.output_base64sha256
-  timeout                        = 300
-  memory_size                    = 256
-  reserved_concurrent_executions = 2
-
-  environment {
-    variables = merge(
-      { RESPONSE_SETTINGS = jsonencode(local.settings), TOPIC_ARN = var.notifications_topic_arn },
-      var.member_role_name == null ? {} : { MEMBER_ROLE_NAME = var.member_role_name },
-    )
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
-  }
-
-  tags       = var.tags
-  depends_on = [aws_iam_role_policy.function]
+  name        = local.function_name
+  description = "Contains what cryptomining alerts flag (mode ${var.mode})"
+  handler     = "cryptoguard.handlers.respond.handler"
+  policy_json = data.aws_iam_policy_document.function.json
+  environment = merge(
+    { RESPONSE_SETTINGS = jsonencode(local.settings), TOPIC_ARN = var.notifications_topic_arn },
+    var.member_role_name == null ? {} : { MEMBER_ROLE_NAME = var.member_role_name },
+  )
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_rule" "alerts" {
@@ -206,7 +146,7 @@ resource "aws_cloudwatch_event_target" "respond" {
   rule           = aws_cloudwatch_event_rule.alerts.name
   event_bus_name = var.central_event_bus_name
   target_id      = "responder"
-  arn            = aws_lambda_function.respond.arn
+  arn            = module.function.function_arn
 
   retry_policy {
     maximum_event_age_in_seconds = 3600
@@ -217,7 +157,7 @@ resource "aws_cloudwatch_event_target" "respond" {
 resource "aws_lambda_permission" "events" {
   statement_id  = "central-bus-alerts"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.respond.function_name
+  function_name = module.function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.alerts.arn
 }

@@ -1,6 +1,6 @@
 output "function_name" {
   description = "Responder function; its logs hold one JSON line per action, taken or planned."
-  value       = aws_lambda_function.respond.function_name
+  value       = module.function.function_name
 }
 
 output "mode" {

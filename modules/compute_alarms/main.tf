@@ -54,36 +54,7 @@ locals {
 
 # ---- provisioner function ------------------------------------------------------------------------------
 
-data "archive_file" "package" {
-  type        = "zip"
-  source_dir  = "${path.module}/../../lambda_src"
-  output_path = "${path.root}/.terraform/cryptoguard-instance-alarms.zip"
-  excludes    = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
-}
-
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = var.log_retention_days
-  tags              = var.tags
-}
-
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
 data "aws_iam_policy_document" "function" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
-  }
-
   statement {
     sid       = "ReadInstances"
     actions   = ["ec2:DescribeInstances"]
@@ -103,48 +74,16 @@ data "aws_iam_policy_document" "function" {
   }
 }
 
-resource "aws_iam_role" "function" {
+module "function" {
+  source = "../lambda_function"
+
   name               = local.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
+  description        = "Creates and deletes per-instance CPU, GPU and network alarms"
+  handler            = "cryptoguard.handlers.instance_alarms.handler"
+  policy_json        = data.aws_iam_policy_document.function.json
+  environment        = { ALARM_SETTINGS = jsonencode(local.alarm_settings) }
+  log_retention_days = var.log_retention_days
   tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "function" {
-  name   = "instance-alarms"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
-}
-
-resource "aws_lambda_function" "provisioner" {
-  function_name                  = local.function_name
-  description                    = "Creates and deletes per-instance CPU, GPU and network alarms"
-  role                           = aws_iam_role.function.arn
-  runtime                        = "python3.13"
-  architectures                  = ["arm64"]
-  handler                        = "cryptoguard.handlers.instance_alarms.handler"
-  filename                       = data.archive_file.package.output_path
-  source_code_hash               = data.archive_file.package.output_base64sha256
-  timeout                        = 300
-  memory_size                    = 256
-  reserved_concurrent_executions = 2
-
-  environment {
-    variables = {
-      ALARM_SETTINGS = jsonencode(local.alarm_settings)
-    }
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
-  }
-
-  tags       = var.tags
-  depends_on = [aws_iam_role_policy.function]
 }
 
 # ---- events from every region --------------------------------------------------------------------------
@@ -206,7 +145,7 @@ resource "aws_cloudwatch_event_target" "forward" {
 resource "aws_cloudwatch_event_target" "provisioner" {
   rule      = aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].name
   target_id = "provisioner"
-  arn       = aws_lambda_function.provisioner.arn
+  arn       = module.function.function_arn
 }
 
 resource "aws_cloudwatch_event_target" "alert" {
@@ -235,7 +174,7 @@ resource "aws_cloudwatch_event_rule" "reconcile" {
 resource "aws_cloudwatch_event_target" "reconcile" {
   rule      = aws_cloudwatch_event_rule.reconcile.name
   target_id = "provisioner"
-  arn       = aws_lambda_function.provisioner.arn
+  arn       = module.function.function_arn
 }
 
 resource "aws_lambda_permission" "events" {
@@ -246,7 +185,7 @@ resource "aws_lambda_permission" "events" {
 
   statement_id  = "events-${each.key}"
   action        = "lambda:InvokeFunction"
-  function_name = aws_lambda_function.provisioner.function_name
+  function_name = module.function.function_name
   principal     = "events.amazonaws.com"
   source_arn    = each.value
 }

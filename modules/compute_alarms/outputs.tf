@@ -1,6 +1,6 @@
 output "provisioner_function_name" {
   description = "Name of the function that creates and deletes per-instance alarms."
-  value       = aws_lambda_function.provisioner.function_name
+  value       = module.function.function_name
 }
 
 output "fleet_alarm_names" {

@@ -223,38 +223,7 @@ resource "aws_dynamodb_table" "state" {
 
 # ---- function ------------------------------------------------------------------------------------------
 
-data "archive_file" "package" {
-  type        = "zip"
-  source_dir  = "${path.module}/../../lambda_src"
-  output_path = "${path.root}/.terraform/cryptoguard-lambda.zip"
-  # The drill runs on workstations only (cryptoguard.drill.local.lambda_zip builds the same package).
-  excludes = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
-}
-
-resource "aws_cloudwatch_log_group" "function" {
-  name              = "/aws/lambda/${local.function_name}"
-  retention_in_days = var.log_retention_days
-  kms_key_id        = aws_kms_key.this.arn
-  tags              = var.tags
-}
-
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["lambda.amazonaws.com"]
-    }
-  }
-}
-
 data "aws_iam_policy_document" "function" {
-  statement {
-    sid       = "Logs"
-    actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${aws_cloudwatch_log_group.function.arn}:*"]
-  }
-
   statement {
     sid       = "ConsumeQueue"
     actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
@@ -293,65 +262,11 @@ data "aws_iam_policy_document" "function" {
       resources = [statement.value]
     }
   }
-
-  statement {
-    sid       = "Tracing"
-    actions   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
-    resources = ["*"] # X-Ray has no resource-level permissions
-  }
-}
-
-resource "aws_iam_role" "function" {
-  name               = local.function_name
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "function" {
-  name   = "detect"
-  role   = aws_iam_role.function.id
-  policy = data.aws_iam_policy_document.function.json
-}
-
-resource "aws_lambda_function" "detect" {
-  function_name                  = local.function_name
-  description                    = "Cryptomining campaign detection over CloudTrail and GuardDuty events"
-  role                           = aws_iam_role.function.arn
-  runtime                        = "python3.13"
-  architectures                  = ["arm64"]
-  handler                        = "cryptoguard.handlers.detect.handler"
-  filename                       = data.archive_file.package.output_path
-  source_code_hash               = data.archive_file.package.output_base64sha256
-  timeout                        = 300
-  memory_size                    = 512
-  reserved_concurrent_executions = var.reserved_concurrency
-  kms_key_arn                    = aws_kms_key.this.arn
-
-  environment {
-    variables = merge({
-      TOPIC_ARN             = var.notifications_topic_arn
-      STATE_TABLE           = aws_dynamodb_table.state.name
-      DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
-      CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
-    }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.central.name } : {})
-  }
-
-  tracing_config {
-    mode = "Active"
-  }
-
-  logging_config {
-    log_format = "Text"
-    log_group  = aws_cloudwatch_log_group.function.name
-  }
-
-  tags       = var.tags
-  depends_on = [aws_iam_role_policy.function]
 }
 
 resource "aws_lambda_event_source_mapping" "detect" {
   event_source_arn                   = aws_sqs_queue.detect.arn
-  function_name                      = aws_lambda_function.detect.arn
+  function_name                      = module.function.function_arn
   batch_size                         = var.batch_size
   maximum_batching_window_in_seconds = var.batching_window_seconds
   function_response_types            = ["ReportBatchItemFailures"]
@@ -360,6 +275,26 @@ resource "aws_lambda_event_source_mapping" "detect" {
     maximum_concurrency = var.reserved_concurrency
   }
 
+  tags = var.tags
+}
+
+module "function" {
+  source = "../lambda_function"
+
+  name                 = local.function_name
+  description          = "Cryptomining campaign detection over CloudTrail and GuardDuty events"
+  handler              = "cryptoguard.handlers.detect.handler"
+  policy_json          = data.aws_iam_policy_document.function.json
+  memory_size          = 512
+  reserved_concurrency = var.reserved_concurrency
+  kms_key_arn          = aws_kms_key.this.arn
+  log_retention_days   = var.log_retention_days
+  environment = merge({
+    TOPIC_ARN             = var.notifications_topic_arn
+    STATE_TABLE           = aws_dynamodb_table.state.name
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
+    CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
+  }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.central.name } : {})
   tags = var.tags
 }
 
@@ -386,7 +321,7 @@ resource "aws_cloudwatch_metric_alarm" "errors" {
   alarm_description   = "The detection function is failing: detections may be delayed. See its log group."
   namespace           = "AWS/Lambda"
   metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.detect.function_name }
+  dimensions          = { FunctionName = module.function.function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

@@ -10,7 +10,7 @@ output "central_event_bus_name" {
 
 output "function_name" {
   description = "Name of the detection function (its logs hold one JSON line per detection)."
-  value       = aws_lambda_function.detect.function_name
+  value       = module.function.function_name
 }
 
 output "dead_letter_queue_url" {

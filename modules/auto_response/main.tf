@@ -14,8 +14,10 @@ locals {
     allow_tag              = var.allow_tag
     allowlisted_principals = var.allowlisted_principals
   }
-  not_allowlisted = { test = "StringNotEquals", variable = "aws:ResourceTag/${var.allow_tag}", values = ["true"] }
-  in_regions      = { test = "StringEquals", variable = "aws:RequestedRegion", values = var.regions }
+  # Changes only in the watched regions, and never to a resource carrying the allow-list tag (EC2 and Auto Scaling
+  # evaluate aws:ResourceTag; for the others the responder itself reads the tag before acting).
+  region_conditions  = [{ test = "StringEquals", variable = "aws:RequestedRegion", values = var.regions }]
+  contain_conditions = concat(local.region_conditions, [{ test = "StringNotEquals", variable = "aws:ResourceTag/${var.allow_tag}", values = ["true"] }])
 }
 
 # Least privilege, with conditions: own account's resources, watched regions, never the allow-listed ones.
@@ -30,15 +32,13 @@ data "aws_iam_policy_document" "function" {
     sid       = "ContainInstances"
     actions   = ["ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:TerminateInstances", "ec2:CreateTags"]
     resources = ["arn:${local.partition}:ec2:*:${local.account_id}:instance/*"]
-    condition {
-      test     = local.not_allowlisted.test
-      variable = local.not_allowlisted.variable
-      values   = local.not_allowlisted.values
-    }
-    condition {
-      test     = local.in_regions.test
-      variable = local.in_regions.variable
-      values   = local.in_regions.values
+    dynamic "condition" {
+      for_each = local.contain_conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
     }
   }
 
@@ -46,15 +46,13 @@ data "aws_iam_policy_document" "function" {
     sid       = "ContainAutoScalingGroups"
     actions   = ["autoscaling:SuspendProcesses", "autoscaling:UpdateAutoScalingGroup"]
     resources = ["arn:${local.partition}:autoscaling:*:${local.account_id}:autoScalingGroup:*:autoScalingGroupName/*"]
-    condition {
-      test     = local.not_allowlisted.test
-      variable = local.not_allowlisted.variable
-      values   = local.not_allowlisted.values
-    }
-    condition {
-      test     = local.in_regions.test
-      variable = local.in_regions.variable
-      values   = local.in_regions.values
+    dynamic "condition" {
+      for_each = local.contain_conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
     }
   }
 
@@ -62,10 +60,13 @@ data "aws_iam_policy_document" "function" {
     sid       = "ContainEcsServices"
     actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
     resources = ["arn:${local.partition}:ecs:*:${local.account_id}:service/*/*"]
-    condition {
-      test     = local.in_regions.test
-      variable = local.in_regions.variable
-      values   = local.in_regions.values
+    dynamic "condition" {
+      for_each = local.region_conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
     }
   }
 
@@ -73,10 +74,13 @@ data "aws_iam_policy_document" "function" {
     sid       = "RemovePublicFunctionUrls"
     actions   = ["lambda:GetFunctionUrlConfig", "lambda:DeleteFunctionUrlConfig", "lambda:ListTags"]
     resources = ["arn:${local.partition}:lambda:*:${local.account_id}:function:*"]
-    condition {
-      test     = local.in_regions.test
-      variable = local.in_regions.variable
-      values   = local.in_regions.values
+    dynamic "condition" {
+      for_each = local.region_conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
     }
   }
 

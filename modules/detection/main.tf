@@ -300,29 +300,30 @@ module "function" {
 
 # ---- people see what went wrong -----------------------------------------------------------------------
 
-resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  alarm_name          = "${var.name}-detect-dead-letters"
-  alarm_description   = "Events the detection function set aside (malformed) or could not process: read them in ${aws_sqs_queue.dead_letters.name}; each carries its reason."
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = aws_sqs_queue.dead_letters.name }
-  statistic           = "Maximum"
-  period              = 300
-  evaluation_periods  = 1
-  threshold           = 0
-  comparison_operator = "GreaterThanThreshold"
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = [var.notifications_topic_arn]
-  tags                = var.tags
-}
+resource "aws_cloudwatch_metric_alarm" "health" {
+  for_each = {
+    dead-letters = {
+      description = "Events the detection function set aside (malformed) or could not process: read them in ${aws_sqs_queue.dead_letters.name}; each carries its reason."
+      namespace   = "AWS/SQS"
+      metric      = "ApproximateNumberOfMessagesVisible"
+      statistic   = "Maximum"
+      dimensions  = { QueueName = aws_sqs_queue.dead_letters.name }
+    }
+    errors = {
+      description = "The detection function is failing: detections may be delayed. See its log group."
+      namespace   = "AWS/Lambda"
+      metric      = "Errors"
+      statistic   = "Sum"
+      dimensions  = { FunctionName = module.function.function_name }
+    }
+  }
 
-resource "aws_cloudwatch_metric_alarm" "errors" {
-  alarm_name          = "${var.name}-detect-errors"
-  alarm_description   = "The detection function is failing: detections may be delayed. See its log group."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = module.function.function_name }
-  statistic           = "Sum"
+  alarm_name          = "${var.name}-detect-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
   period              = 300
   evaluation_periods  = 1
   threshold           = 0

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict, dataclass, fields
-from typing import Any
+from dataclasses import dataclass, fields
 
 from cryptoguard.indicators import family_prefix
 
@@ -44,9 +43,6 @@ class AlarmSettings:
         if unknown:
             raise ValueError(f"unknown alarm settings: {', '.join(unknown)}")
         return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if v is not None})
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}
 
 
 def alarm_names(settings: AlarmSettings, instance_id: str) -> list[str]:

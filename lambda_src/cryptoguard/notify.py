@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from cryptoguard.alerts import Alert
+from cryptoguard.patterns import infrastructure
 
 
 def publish(sns: Any, topic_arn: str, alert: Alert) -> str:
@@ -24,15 +25,12 @@ def publish(sns: Any, topic_arn: str, alert: Alert) -> str:
     return response["MessageId"]
 
 
-ALERT_SOURCE = "cryptoguard"
-ALERT_DETAIL_TYPE = "Cryptoguard Alert"
-
-
 def emit(events: Any, bus: str, alert: Alert) -> None:
     """Put the alert on the central bus, where the responder's rule (by severity) picks it up."""
+    pattern = infrastructure()["alerts"]  # the source and detail-type that rule matches, defined once
     entry = {
-        "Source": ALERT_SOURCE,
-        "DetailType": ALERT_DETAIL_TYPE,
+        "Source": pattern["source"][0],
+        "DetailType": pattern["detail-type"][0],
         "EventBusName": bus,
         "Detail": json.dumps(alert.to_dict(), default=str),
     }

@@ -16,9 +16,12 @@ from typing import Any
 DATA_FILE = Path(__file__).parent / "data" / "patterns.json"
 ALL_EVENTS_STATE = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
 GLOBAL_REGION = "us-east-1"
-# The one rule on the central bus: everything the regional rules forward. Filtering happened at the edge;
-# overlapping regional rules may forward an event twice, which the detection pipeline deduplicates.
-CENTRAL_PATTERN = {"detail-type": ["AWS API Call via CloudTrail", "GuardDuty Finding"]}
+
+
+@cache
+def infrastructure(path: Path = DATA_FILE) -> dict[str, dict]:
+    """The project's own plumbing patterns (central bus, instance and alarm state, alerts), by name."""
+    return {name: p["pattern"] for name, p in json.loads(path.read_text())["infrastructure"].items()}
 
 
 @dataclass(frozen=True)

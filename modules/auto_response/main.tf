@@ -7,6 +7,8 @@ locals {
   function_name = "${var.name}-respond"
   severities    = ["MEDIUM", "HIGH", "CRITICAL"]
   acted_on      = slice(local.severities, index(local.severities, var.min_severity), length(local.severities))
+  # The alert events the detection function emits, as defined once in patterns.json.
+  alerts_pattern = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/patterns.json")).infrastructure.alerts.pattern
   settings = {
     mode                   = var.mode
     min_severity           = var.min_severity
@@ -138,12 +140,8 @@ resource "aws_cloudwatch_event_rule" "alerts" {
   name           = local.function_name
   description    = "Cryptoguard alerts of severity ${var.min_severity} or more"
   event_bus_name = var.central_event_bus_name
-  event_pattern = jsonencode({
-    source        = ["cryptoguard"]
-    "detail-type" = ["Cryptoguard Alert"]
-    detail        = { severity = local.acted_on }
-  })
-  tags = var.tags
+  event_pattern  = jsonencode(merge(local.alerts_pattern, { detail = { severity = local.acted_on } }))
+  tags           = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "respond" {

@@ -13,20 +13,13 @@ locals {
 
   # Two kinds of events travel to the home region: instance state changes (for the provisioner) and the
   # state changes of this module's alarms (for the alert topic).
+  infrastructure = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/patterns.json")).infrastructure
+  alarm_state    = local.infrastructure.alarm_state.pattern
   patterns = {
-    instances = {
-      source        = ["aws.ec2"]
-      "detail-type" = ["EC2 Instance State-change Notification"]
-      detail        = { state = ["running", "terminated"] }
-    }
-    alarms = {
-      source        = ["aws.cloudwatch"]
-      "detail-type" = ["CloudWatch Alarm State Change"]
-      detail = {
-        alarmName = [{ prefix = "${var.name}-" }]
-        state     = { value = ["ALARM"] }
-      }
-    }
+    instances = local.infrastructure.instance_state.pattern
+    alarms = merge(local.alarm_state, {
+      detail = merge(local.alarm_state.detail, { alarmName = [{ prefix = "${var.name}-" }] })
+    })
   }
   regional_rules = merge([
     for region in var.regions : { for kind, pattern in local.patterns : "${region}/${kind}" => { region = region, kind = kind, pattern = pattern } }

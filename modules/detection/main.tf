@@ -9,8 +9,9 @@ locals {
   region            = data.aws_region.current.region
   # Only the settings a user set: the Lambda fills in the rest from cryptoguard/settings.py.
   settings = { for k, v in var.settings : k => v if v != null }
-  # The central bus's one rule: everything the regional rules forward (cryptoguard.patterns.CENTRAL_PATTERN).
-  central_pattern = { "detail-type" = ["AWS API Call via CloudTrail", "GuardDuty Finding"] }
+  # The central bus's one rule: everything the regional rules forward. Overlapping regional rules may forward
+  # an event twice; the detection function drops duplicates.
+  central_pattern = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/patterns.json")).infrastructure.central.pattern
   function_name   = "${var.name}-detect"
 }
 

@@ -213,3 +213,54 @@ def test_access_keys_are_deactivated_never_deleted(aws):
 def test_settings_are_checked():
     with pytest.raises(ValueError, match="response mode must be one of off, dry_run, enforce"):
         ResponseSettings(mode="on")
+
+
+def test_the_whole_chain_detection_bus_rule_responder(aws, unique, monkeypatch):
+    """Detection handler -> alert on the central bus -> the alerts rule -> responder handler -> instances stopped."""
+    from cryptoguard import patterns
+    from cryptoguard.handlers import detect
+    from cryptoguard.handlers import respond as respond_handler
+
+    events, sqs, sns = (boto3.client(s, region_name=REGION) for s in ("events", "sqs", "sns"))
+    bus = events.create_event_bus(Name=f"central-{unique}")["EventBusArn"].rsplit("/", 1)[-1]
+    queue = sqs.create_queue(QueueName=f"responder-{unique}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    events.put_rule(
+        Name=f"respond-{unique}", EventBusName=bus, EventPattern=json.dumps(patterns.infrastructure()["alerts"])
+    )
+    events.put_targets(Rule=f"respond-{unique}", EventBusName=bus, Targets=[{"Id": "q", "Arn": queue_arn}])
+    topic = sns.create_topic(Name=f"alerts-{unique}")["TopicArn"]
+    for key, value in {
+        "TOPIC_ARN": topic,
+        "ALERT_EVENT_BUS": bus,
+        "CRYPTOGUARD_SETTINGS": json.dumps({"allowed_regions": list(sc.ALLOWED_REGIONS)}),
+        "RESPONSE_SETTINGS": json.dumps({"mode": "enforce"}),
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("STATE_TABLE", raising=False)
+    monkeypatch.delenv("DEAD_LETTER_QUEUE_URL", raising=False)
+    monkeypatch.setattr(detect, "_CONTEXT", None)
+
+    instances = launch(5)
+    clock = sc.Clock("2025-11-02T10:20:00Z")
+    records = [
+        sc.eventbridge(
+            sc.cloudtrail(
+                clock,
+                "ModifyInstanceAttribute",
+                "ec2",
+                {"instanceId": i, "disableApiTermination": {"value": True}},
+                region=REGION,
+                identity={**sc.STOLEN_USER, "accessKeyId": "ASIATEMP"},
+            )
+        )
+        for i in instances
+    ]
+    detect.handler({"Records": [{"messageId": str(n), "body": json.dumps(r)} for n, r in enumerate(records)]})
+
+    delivered = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
+    alerts = [json.loads(m["Body"]) for m in delivered]
+    assert [a["detail"]["severity"] for a in alerts] == ["HIGH"]  # the MEDIUM alert does not reach the responder
+    report = respond_handler.handler(alerts[0])
+    assert [o["status"] for o in report["outcomes"]] == ["done"] * 5
+    assert all(state(i) == ("stopped", False) for i in instances)

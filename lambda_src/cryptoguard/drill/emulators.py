@@ -49,7 +49,6 @@ SERVICE_ROUTES: dict[str, str] = {
     "iam": MOTO,
     "service-quotas": MOTO,
 }
-ACCOUNT_ID = "000000000000"
 REGION = "us-east-1"
 
 

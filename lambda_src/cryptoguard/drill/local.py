@@ -119,7 +119,7 @@ class LocalPipeline:
         events.put_rule(
             Name=f"{self.name}-detect",
             EventBusName=self.central_bus,
-            EventPattern=json.dumps(patterns.CENTRAL_PATTERN),
+            EventPattern=json.dumps(patterns.infrastructure()["central"]),
             State="ENABLED",
         )
         events.put_targets(

@@ -18,7 +18,6 @@ ACCOUNT = "111122223333"
 ALLOWED_REGIONS = ("ap-northeast-1", "us-east-1")
 ATTACKER_IP = "13.208.251.175"  # seed 004
 BOTO3_UA = "Boto3/1.34.49 md/Botocore#1.34.49 ua/2.0 os/linux#6.2.0-1017-aws lang/python#3.10.12 Botocore/1.34.49"
-CONSOLE_UA = "AWS Internal"
 STOLEN_USER = {
     "type": "IAMUser",
     "principalId": "AIDAEXAMPLESTOLEN",

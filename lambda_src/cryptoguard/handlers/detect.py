@@ -1,8 +1,8 @@
 """Lambda entry point: SQS batches of EventBridge events from the central bus -> rules -> alerts on SNS.
 
 Environment: TOPIC_ARN (required), CRYPTOGUARD_SETTINGS (JSON, see settings.py), STATE_TABLE (DynamoDB
-table for correlation windows; without it windows live only as long as the execution environment), and
-DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason), and ALERT_EVENT_BUS (when
+table for correlation windows; without it windows live only as long as the execution environment),
+DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason) and ALERT_EVENT_BUS (when
 set, every alert sent is also put on that bus for the responder)."""
 
 from __future__ import annotations

@@ -85,6 +85,10 @@ def matches(pattern: dict, event: Any) -> bool:
     if not isinstance(event, dict):
         return False
     for key, condition in pattern.items():
+        if key == "$or":
+            if not any(matches(alternative, event) for alternative in condition):
+                return False
+            continue
         value = event.get(key)
         if isinstance(condition, dict):
             if not matches(condition, value if isinstance(value, dict) else {}):

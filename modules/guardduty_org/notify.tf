@@ -2,18 +2,13 @@
 # findings to the home region's default bus; a rule there sends them, readable, to the alert topic.
 
 locals {
-  notify    = var.notifications_topic_arn != null
-  catalogue = jsondecode(file(coalesce(var.patterns_file, "${path.module}/../../lambda_src/cryptoguard/data/patterns.json")))
-  crypto    = local.catalogue.patterns.guardduty_crypto_findings.pattern
-  # One rule matching either family, so a severe crypto finding is sent once, not twice.
-  findings_pattern = {
-    source        = local.crypto.source
-    "detail-type" = local.crypto["detail-type"]
-    "$or" = [
-      { detail = local.crypto.detail },
-      { detail = { severity = [{ numeric = [">=", var.severity_threshold] }] } },
-    ]
-  }
+  notify         = var.notifications_topic_arn != null
+  catalogue      = jsondecode(file(coalesce(var.patterns_file, "${path.module}/../../lambda_src/cryptoguard/data/patterns.json")))
+  notify_pattern = local.catalogue.infrastructure.guardduty_findings.pattern
+  # Crypto finding types OR severity >= threshold, one rule, so a severe crypto finding is sent once.
+  findings_pattern = merge(local.notify_pattern, {
+    "$or" = [local.notify_pattern["$or"][0], { detail = { severity = [{ numeric = [">=", var.severity_threshold] }] } }]
+  })
   remote_regions = local.notify ? toset([for r in var.regions : r if r != local.home_region]) : toset([])
 }
 

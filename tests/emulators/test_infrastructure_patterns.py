@@ -52,6 +52,19 @@ CASES = {
         [_alarm("cryptoguard-cpu-i-1", "OK"), _alarm("someone-else", "ALARM")],
     ),
     "alerts": ([_alert("HIGH"), _alert("CRITICAL")], [_alert("MEDIUM"), _alert("HIGH", source="aws.ec2")]),
+    "guardduty_findings": (
+        [
+            FINDING,
+            _event("aws.guardduty", "GuardDuty Finding", {"type": "CryptoCurrency:EC2/BitcoinTool.B", "severity": 2}),
+            _event(
+                "aws.guardduty", "GuardDuty Finding", {"type": "UnauthorizedAccess:IAMUser/TorIPCaller", "severity": 8}
+            ),
+        ],
+        [
+            _event("aws.guardduty", "GuardDuty Finding", {"type": "Recon:EC2/PortProbeUnprotectedPort", "severity": 2}),
+            CLOUDTRAIL,
+        ],
+    ),
 }
 
 

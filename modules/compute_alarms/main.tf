@@ -91,37 +91,13 @@ resource "aws_cloudwatch_event_rule" "regional" {
   tags          = var.tags
 }
 
-data "aws_iam_policy_document" "forward_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
+module "forwarding_role" {
+  source = "../event_forwarding_role"
+  count  = length(local.remote_regions) > 0 ? 1 : 0
 
-data "aws_iam_policy_document" "forward" {
-  statement {
-    actions   = ["events:PutEvents"]
-    resources = [local.home_bus_arn]
-  }
-}
-
-resource "aws_iam_role" "forward" {
-  count = length(local.remote_regions) > 0 ? 1 : 0
-
-  name               = "${var.name}-compute-alarms-forward"
-  assume_role_policy = data.aws_iam_policy_document.forward_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "forward" {
-  count = length(local.remote_regions) > 0 ? 1 : 0
-
-  name   = "put-events-home-region"
-  role   = aws_iam_role.forward[0].id
-  policy = data.aws_iam_policy_document.forward.json
+  name           = "${var.name}-compute-alarms-forward"
+  target_bus_arn = local.home_bus_arn
+  tags           = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "forward" {
@@ -131,7 +107,7 @@ resource "aws_cloudwatch_event_target" "forward" {
   rule      = aws_cloudwatch_event_rule.regional[each.key].name
   target_id = "home-region"
   arn       = local.home_bus_arn
-  role_arn  = aws_iam_role.forward[0].arn
+  role_arn  = module.forwarding_role[0].role_arn
 }
 
 # In the home region the same rules also match what the other regions forwarded.

@@ -22,37 +22,13 @@ resource "aws_cloudwatch_event_rule" "findings" {
   tags          = var.tags
 }
 
-data "aws_iam_policy_document" "forward_assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
+module "forwarding_role" {
+  source = "../event_forwarding_role"
+  count  = length(local.remote_regions) > 0 ? 1 : 0
 
-data "aws_iam_policy_document" "forward" {
-  statement {
-    actions   = ["events:PutEvents"]
-    resources = ["arn:${local.partition}:events:${local.home_region}:${local.admin_account_id}:event-bus/default"]
-  }
-}
-
-resource "aws_iam_role" "forward" {
-  count = length(local.remote_regions) > 0 ? 1 : 0
-
-  name               = "${var.name}-guardduty-forward"
-  assume_role_policy = data.aws_iam_policy_document.forward_assume.json
-  tags               = var.tags
-}
-
-resource "aws_iam_role_policy" "forward" {
-  count = length(local.remote_regions) > 0 ? 1 : 0
-
-  name   = "put-events-home-region"
-  role   = aws_iam_role.forward[0].id
-  policy = data.aws_iam_policy_document.forward.json
+  name           = "${var.name}-guardduty-forward"
+  target_bus_arn = "arn:${local.partition}:events:${local.home_region}:${local.admin_account_id}:event-bus/default"
+  tags           = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "forward" {
@@ -62,7 +38,7 @@ resource "aws_cloudwatch_event_target" "forward" {
   rule      = aws_cloudwatch_event_rule.findings[each.key].name
   target_id = "home-region"
   arn       = "arn:${local.partition}:events:${local.home_region}:${local.admin_account_id}:event-bus/default"
-  role_arn  = aws_iam_role.forward[0].arn
+  role_arn  = module.forwarding_role[0].role_arn
 }
 
 resource "aws_cloudwatch_event_target" "notify" {

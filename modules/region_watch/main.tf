@@ -1,5 +1,3 @@
-data "aws_partition" "current" {}
-
 locals {
   # The one definition of the patterns: the same file the Lambda, the CLI and the tests read.
   catalogue = jsondecode(file(coalesce(var.patterns_file, "${path.module}/../../lambda_src/cryptoguard/data/patterns.json")))
@@ -31,34 +29,13 @@ locals {
   ]...)
 }
 
-data "aws_iam_policy_document" "assume" {
-  statement {
-    actions = ["sts:AssumeRole"]
-    principals {
-      type        = "Service"
-      identifiers = ["events.amazonaws.com"]
-    }
-  }
-}
-
-data "aws_iam_policy_document" "forward" {
-  statement {
-    actions   = ["events:PutEvents"]
-    resources = [var.central_event_bus_arn]
-  }
-}
-
 # Cross-region and cross-account bus targets need a role that may put events on the central bus.
-resource "aws_iam_role" "forward" {
-  name               = "${var.name}-region-watch-forward"
-  assume_role_policy = data.aws_iam_policy_document.assume.json
-  tags               = var.tags
-}
+module "forwarding_role" {
+  source = "../event_forwarding_role"
 
-resource "aws_iam_role_policy" "forward" {
-  name   = "put-events-on-central-bus"
-  role   = aws_iam_role.forward.id
-  policy = data.aws_iam_policy_document.forward.json
+  name           = "${var.name}-region-watch-forward"
+  target_bus_arn = var.central_event_bus_arn
+  tags           = var.tags
 }
 
 resource "aws_cloudwatch_event_rule" "watch" {
@@ -79,7 +56,7 @@ resource "aws_cloudwatch_event_target" "central" {
   rule      = aws_cloudwatch_event_rule.watch[each.key].name
   target_id = "central-bus"
   arn       = var.central_event_bus_arn
-  role_arn  = aws_iam_role.forward.arn
+  role_arn  = module.forwarding_role.role_arn
 
   retry_policy {
     maximum_event_age_in_seconds = 3600

@@ -5,7 +5,7 @@ output "rules" {
 
 output "forwarding_role_arn" {
   description = "ARN of the role the rules use to put events on the central bus."
-  value       = aws_iam_role.forward.arn
+  value       = module.forwarding_role.role_arn
 }
 
 output "watched_patterns" {

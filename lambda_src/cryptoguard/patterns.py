@@ -143,9 +143,3 @@ class Gate:
         return [
             p.name for p in self.candidates(str(event.get("source")), region, read_only) if matches(p.pattern, event)
         ]
-
-
-def delivered(
-    event: dict, region: str, allowed_regions: tuple[str, ...], severity_threshold: float, read_only: bool
-) -> list[str]:
-    return Gate(allowed_regions, severity_threshold).delivered(event, region, read_only)

@@ -47,6 +47,19 @@ def densest(
     return best
 
 
+def busiest(
+    entries: list[Entry], at: datetime, window: timedelta, threshold: int, score: Callable[[list[Entry]], int] = weight
+) -> tuple[int, list[Entry]]:
+    """The score of the busiest `window`-long run of entries that includes `at`, and that run. Scores are
+    monotone (more entries never score less), so when everything within `window` either side scores under
+    `threshold`, no run can reach it and the search is skipped."""
+    bound = score(entries)
+    if bound < threshold:
+        return bound, entries
+    run = densest(entries, at, window, score)
+    return score(run), run
+
+
 class WindowStore(Protocol):
     def add(self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1) -> list[Entry]:
         """Record `member` under `key` at `at`; return every entry of `key` within `window` of `at`, before or

@@ -31,9 +31,10 @@ def test_lambda_event_names_are_matched_by_prefix():
 
 @pytest.mark.parametrize("scenario", attack_scenarios(), ids=lambda s: s.name)
 def test_every_attack_event_is_delivered_by_some_pattern(scenario):
+    gate = patterns.Gate(ALLOWED_REGIONS, 7.0)
     for event in scenario.events():
         r = normalise(event)
-        assert patterns.delivered(event, r.region, ALLOWED_REGIONS, 7.0, r.read_only), event["detail"].get(
+        assert gate.delivered(event, r.region, r.read_only), event["detail"].get(
             "eventName", event["detail"].get("type")
         )
 

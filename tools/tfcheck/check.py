@@ -13,6 +13,7 @@ Each check returns findings; a configuration is valid when there are none. What 
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -222,8 +223,6 @@ def check_block_body(body: dict, schema: dict, where: str, file: str, meta: set[
 
 
 def _closest(word: str, options: list[str]) -> str | None:
-    import difflib
-
     match = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
     return match[0] if match else None
 

@@ -249,7 +249,10 @@ class LocalPipeline:
             logger.removeHandler(capture)
             logger.setLevel(previous_level)
             for k, v in saved.items():
-                os.environ.pop(k, None) if v is None else os.environ.__setitem__(k, v)
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
         alerts = []
         for m in self._drain("inbox", None, 5.0 if capture.findings else 1.0):
             envelope = json.loads(m["Body"])

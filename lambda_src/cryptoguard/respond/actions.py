@@ -6,6 +6,7 @@ Modes: off (nothing), dry_run (report the exact actions that enforce would take)
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Callable
@@ -71,8 +72,6 @@ def wanted(alert: dict, settings: ResponseSettings) -> list[Target]:
         return []
     if SEVERITIES.index(str(alert.get("severity", "INFO"))) < SEVERITIES.index(settings.min_severity):
         return []
-    import fnmatch
-
     if any(fnmatch.fnmatchcase(str(alert.get("principal", "")), p) for p in settings.allowlisted_principals):
         return []
     return [Target(**t) for t in alert.get("targets", []) if isinstance(t, dict) and t.get("kind") in ACTIONS]

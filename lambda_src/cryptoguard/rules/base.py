@@ -13,7 +13,7 @@ from typing import Any
 from cryptoguard.records import Record
 from cryptoguard.respond.targets import Target
 from cryptoguard.settings import Settings
-from cryptoguard.state import Entry, MemoryStore, WindowStore, densest, weight
+from cryptoguard.state import Entry, MemoryStore, WindowStore, busiest
 
 
 class Severity(IntEnum):
@@ -119,25 +119,17 @@ class Context:
     def key(self, family: str, record: Record) -> str:
         return f"{family}|{record.account}|{record.principal}"
 
+    def window(self, family: str, record: Record, member: str, minutes: int, weight_: int = 1) -> list[Entry]:
+        """Record this call of the principal's; return its calls of this family within `minutes` either side."""
+        return self.store.add(self.key(family, record), member, record.event_time, self.minutes(minutes), weight_)
+
     def burst(
-        self,
-        family: str,
-        record: Record,
-        member: str,
-        minutes: int,
-        threshold: int,
-        weight_: int = 1,
-        score: Callable[[list[Entry]], int] = weight,
+        self, family: str, record: Record, member: str, minutes: int, threshold: int, weight_: int = 1
     ) -> tuple[int, list[Entry]]:
-        """Record this call of the principal's; return the score of the busiest `minutes`-long run of such
-        calls that includes it, and that run. Scores are monotone (more entries never score less), so when
-        everything within `minutes` either side scores under `threshold`, no run can reach it: skip the search."""
-        window = self.minutes(minutes)
-        entries = self.store.add(self.key(family, record), member, record.event_time, window, weight_)
-        if score(entries) < threshold:
-            return score(entries), entries
-        run = densest(entries, record.event_time, window, score)
-        return score(run), run
+        """Record this call and return the weight of the busiest `minutes`-long run of such calls including it,
+        and that run."""
+        entries = self.window(family, record, member, minutes, weight_)
+        return busiest(entries, record.event_time, self.minutes(minutes), threshold)
 
 
 Check = Callable[[Record, Context], Iterator[Finding]]

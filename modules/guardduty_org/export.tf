@@ -189,7 +189,7 @@ resource "aws_guardduty_publishing_destination" "this" {
   destination_arn  = aws_s3_bucket.export[0].arn
   kms_key_arn      = aws_kms_key.export[0].arn
   destination_type = "S3"
-  tags             = var.tags
+  # No tags: the argument exists only since a later hashicorp/aws than the floor in versions.tf.
 
   depends_on = [aws_s3_bucket_policy.export]
 }

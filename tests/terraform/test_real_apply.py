@@ -1,5 +1,5 @@
 """The real-apply tier: terraform init, validate, plan and apply against the emulators. It needs the
-hashicorp/aws (>= 6.0) and hashicorp/archive providers, which `terraform init` downloads from the registry or
+hashicorp/aws (>= 6.28) and hashicorp/archive providers, which `terraform init` downloads from the registry or
 takes from a plugin cache or mirror. Where it cannot get them, every test here is skipped with that reason;
 the offline checks in test_validate.py cover what can be verified without them."""
 
@@ -38,7 +38,7 @@ def _run(args: list[str], cwd: Path, env: dict | None = None, timeout: int = 900
 def workspace(tmp_path_factory) -> Path:
     """A copy of the repository's Terraform, initialised, or a skip saying what is missing."""
     if _terraform() is None:
-        pytest.skip("needs a terraform binary (>= 1.5): run `make setup` or put terraform on PATH")
+        pytest.skip("needs a terraform binary (>= 1.9): run `make setup` or put terraform on PATH")
     work = tmp_path_factory.mktemp("tf")
     for item in ("modules", "examples", "lambda_src", "tests/terraform/fixtures"):
         shutil.copytree(
@@ -50,7 +50,7 @@ def workspace(tmp_path_factory) -> Path:
     if probe.returncode != 0:
         reason = next((line for line in probe.stderr.splitlines() if line.strip()), "no output")
         pytest.skip(
-            "needs the hashicorp/aws >= 6.0 and hashicorp/archive providers, which `terraform init` could "
+            "needs the hashicorp/aws >= 6.28 and hashicorp/archive providers, which `terraform init` could "
             f"not install here (registry, plugin cache or mirror): {reason.strip()[:200]}"
         )
     return work

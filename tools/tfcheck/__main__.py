@@ -1,42 +1,36 @@
-"""`make validate`: offline verification of every Terraform module and example.
+"""`make validate`: every Terraform module, example and fixture, judged offline.
 
-Runs the schema/reference checks of tools.tfcheck.check on every directory holding .tf files, then
-`terraform fmt -check -recursive` and checkov (its skips live in .checkov.yaml). Exits non-zero on any
-finding and prints each one.
+1. real `terraform init -backend=false` + `terraform validate` in every directory holding .tf files, against
+   the stand-in providers (tools/tfstandin) of the versions the modules are written for (hashicorp/aws
+   6.69.1) and again of the floor that versions.tf admits (hashicorp/aws 6.28.0): an argument that the
+   floor lacks fails here, as it would fail anyone on that version;
+2. what Terraform does not check: a description on every variable and output, a type on every variable;
+3. `terraform fmt -check -recursive`, and checkov (its skips live in .checkov.yaml).
+Exits non-zero on any finding and prints each one.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from tools.tfcheck.check import check_module, load_schemas, terraform_dirs
+from tools.tfcheck.check import check_documentation, load_module
+from tools.tfstandin import harness
+from tools.tfstandin.build import PROVIDER_SETS
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def terraform_binary() -> str | None:
-    local = ROOT / ".venv" / "bin" / "terraform"
-    return shutil.which("terraform") or (str(local) if local.exists() else None)
-
-
 def run_fmt() -> list[str]:
-    binary = terraform_binary()
-    if binary is None:
-        return ["terraform not found: run `make setup` (it installs one for fmt)"]
-    env = dict(os.environ)
-    if not Path(env.get("TF_CLI_CONFIG_FILE", "/")).is_file():
-        env.pop("TF_CLI_CONFIG_FILE", None)  # a dangling setting only makes terraform print warnings
     proc = subprocess.run(
-        [binary, "fmt", "-check", "-recursive", "-list=true", "-diff=false"],
+        [harness.TERRAFORM, "fmt", "-check", "-recursive", "-list=true", "-diff=false"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env=env,
+        env=harness.env(),
     )
     if proc.returncode == 0:
         return []
@@ -78,24 +72,33 @@ def run_checkov() -> list[str]:
     return [line for line in proc.stdout.splitlines() if line.strip()][:200] or [proc.stderr.strip()[-2000:]]
 
 
+def run_terraform_validate(provider_set: str, only: list[Path]) -> list[str]:
+    work = harness.workspace(provider_set)
+    pins = ", ".join(PROVIDER_SETS[provider_set])
+    problems = []
+    for directory in only:
+        result = harness.validate(work / directory.relative_to(ROOT), provider_set)
+        print(f"{'ok ' if result.ok else 'BAD'} terraform validate ({provider_set}) {result.directory}")
+        if not result.ok:
+            problems.append(f"terraform validate ({provider_set}: {pins}) in {result.directory}:\n{result.output.strip()}")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("paths", nargs="*", type=Path, help="directories to check (default: every one in the repo)")
-    parser.add_argument("--schemas", type=Path, default=ROOT / ".cache" / "schemas")
     parser.add_argument("--no-fmt", action="store_true", help="skip terraform fmt -check")
     parser.add_argument("--no-checkov", action="store_true", help="skip checkov")
+    parser.add_argument("--no-floor", action="store_true", help="validate against the current providers only")
     args = parser.parse_args(argv)
 
-    schemas = load_schemas(args.schemas)
-    dirs = args.paths or terraform_dirs(ROOT)
+    dirs = [p.resolve() for p in args.paths] or harness.terraform_dirs(ROOT)
     problems: list[str] = []
+    for provider_set in ["current"] + ([] if args.no_floor else ["floor"]):
+        problems += run_terraform_validate(provider_set, dirs)
     for directory in dirs:
-        findings = check_module(directory, schemas)
-        problems += [str(f) for f in findings]
-        shown = directory.relative_to(ROOT) if directory.is_relative_to(ROOT) else directory
-        print(f"{'ok ' if not findings else 'BAD'} {shown}" + (f" ({len(findings)} findings)" if findings else ""))
-    versions = ", ".join(f"{s['provider']} {s['version']}" for s in schemas.values())
-    print(f"schema and references: {len(dirs)} directories against {versions}")
+        problems += [str(f) for f in check_documentation(load_module(directory))]
+    print(f"descriptions and types: {len(dirs)} directories")
     if not args.no_fmt:
         fmt = run_fmt()
         problems += fmt

@@ -100,6 +100,7 @@ def _flags(block: dict) -> dict:
     return {
         "attributes": {n: {k: a[k] for k in keys if a.get(k)} for n, a in block.get("attributes", {}).items()},
         "blocks": {
-            n: ({k: b[k] for k in keys if b.get(k)}, _flags(b["block"])) for n, b in block.get("block_types", {}).items()
+            n: ({k: b[k] for k in keys if b.get(k)}, _flags(b["block"]))
+            for n, b in block.get("block_types", {}).items()
         },
     }

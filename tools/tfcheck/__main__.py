@@ -80,7 +80,8 @@ def run_terraform_validate(provider_set: str, only: list[Path]) -> list[str]:
         result = harness.validate(work / directory.relative_to(ROOT), provider_set)
         print(f"{'ok ' if result.ok else 'BAD'} terraform validate ({provider_set}) {result.directory}")
         if not result.ok:
-            problems.append(f"terraform validate ({provider_set}: {pins}) in {result.directory}:\n{result.output.strip()}")
+            where = f"terraform validate ({provider_set}: {pins}) in {result.directory}"
+            problems.append(f"{where}:\n{result.output.strip()}")
     return problems
 
 

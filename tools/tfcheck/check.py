@@ -5,7 +5,6 @@ The parsed modules also serve the contract tests and the README generator.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path

@@ -111,9 +111,8 @@ def certificate(directory: Path) -> tuple[Path, Path]:
         .sign(private, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True)
-    key.write_bytes(
-        private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
+    pem, pkcs8 = serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8
+    key.write_bytes(private.private_bytes(pem, pkcs8, serialization.NoEncryption()))
     cert.write_bytes(built.public_bytes(serialization.Encoding.PEM))
     return cert, key
 

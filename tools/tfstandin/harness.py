@@ -20,7 +20,9 @@ CACHE = ROOT / ".cache" / "terraform"
 TERRAFORM = shutil.which("terraform") or "/usr/local/bin/terraform"
 # What the copy holds: Terraform and what it reads (templates, the pattern and settings data, Lambda code).
 _COPIED = (".tf", ".tftest.hcl", ".tftpl", ".json", ".py", ".tfvars", ".hcl")
-_SKIPPED_PARTS = {".git", ".terraform", ".venv", ".venv-localstack", ".venv-checkov", ".cache", "__pycache__", "node_modules"}
+_SKIPPED_PARTS = {
+    ".git", ".terraform", ".venv", ".venv-localstack", ".venv-checkov", ".cache", "__pycache__", "node_modules"
+}  # fmt: skip
 _ALIASES = re.compile(r"configuration_aliases\s*=\s*\[([^\]]*)\]")
 STANDIN_PROVIDERS_FILE = "zz_standin_providers.tf"
 
@@ -58,9 +60,9 @@ def workspace(provider_set: str = "current") -> Path:
     if work.exists():
         for existing in work.rglob("*"):
             relative = existing.relative_to(work)
-            if existing.is_file() and relative not in wanted and not {".terraform"} & set(relative.parts):
-                if existing.name != ".terraform.lock.hcl":
-                    existing.unlink()
+            kept = ".terraform" in relative.parts or existing.name == ".terraform.lock.hcl"
+            if existing.is_file() and relative not in wanted and not kept:
+                existing.unlink()
     for relative, source in wanted.items():
         target = work / relative
         if not target.exists() or target.read_bytes() != source.read_bytes():

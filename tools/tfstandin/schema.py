@@ -32,7 +32,8 @@ from typing import Any
 
 _FLAGS = re.compile(
     r"^    // (?P<name>[a-z0-9_]+) - computed: (?P<computed>true|false), optional: (?P<optional>true|false), "
-    r"required: (?P<required>true|false)\n(?:    _\w+(?: = new .*)?;\n)?    get (?P<camel>\w+)\(\) \{\n        return (?P<expr>.*);$",
+    r"required: (?P<required>true|false)\n(?:    _\w+(?: = new .*)?;\n)?"
+    r"    get (?P<camel>\w+)\(\) \{\n        return (?P<expr>.*);$",
     re.M,
 )
 _SYNTH = re.compile(
@@ -40,7 +41,9 @@ _SYNTH = re.compile(
     r"\s+type: \"(?P<type>\w+)\",\n\s+storageClassType: \"(?P<storage>\w+)\",",
     re.M,
 )
-_FIELD = re.compile(r"^    _(?P<camel>\w+) = new (?P<cls>[\w.]+)\(this, \"(?P<name>\w+)\"(?:, (?P<set>true|false))?\);$", re.M)
+_FIELD = re.compile(
+    r"^    _(?P<camel>\w+) = new (?P<cls>[\w.]+)\(this, \"(?P<name>\w+)\"(?:, (?P<set>true|false))?\);$", re.M
+)
 # A static field in newer bindings, an assignment after the class in older ones.
 _RESOURCE_TYPE = re.compile(r'^(?:    static |\w+\.)tfResourceType = "(?P<type>\w+)";$', re.M)
 _TOP = re.compile(r"^(?:class (?P<cls>\w+) extends (?P<base>[\w.]+)|function (?P<fn>\w+)\()", re.M)
@@ -74,7 +77,11 @@ _PRIMITIVE_STORAGE = {
 }
 _ALWAYS_COMPUTED = {"id", "region", "tags_all"}
 _ANCHOR = re.compile(r"#([a-z0-9_]+) ")
-_CDKTN_FIELDS = {"cdktn.StringMap": ["map", "string"], "cdktn.NumberMap": ["map", "number"], "cdktn.BooleanMap": ["map", "bool"]}
+_CDKTN_FIELDS = {
+    "cdktn.StringMap": ["map", "string"],
+    "cdktn.NumberMap": ["map", "number"],
+    "cdktn.BooleanMap": ["map", "bool"],
+}
 
 
 class Segment:
@@ -112,7 +119,8 @@ class FileSchema:
         """The cty type of a computed complex attribute held by a List, Map or OutputReference class."""
         if cls in _CDKTN_FIELDS:
             return _CDKTN_FIELDS[cls]
-        for suffix, kind in (("List", "set" if wraps_set == "true" else "list"), ("Map", "map"), ("OutputReference", None)):
+        list_kind = "set" if wraps_set == "true" else "list"
+        for suffix, kind in (("List", list_kind), ("Map", "map"), ("OutputReference", None)):
             if cls.endswith(suffix):
                 element = cls[: -len(suffix)] + "OutputReference"
                 obj = ["object", {n: a["type"] for n, a in self.block(element, object_only=True)["attributes"].items()}]
@@ -173,7 +181,8 @@ class FileSchema:
                 # configuration) none: required-ness then comes from the jsii struct; optional arguments
                 # are taken as not computed, except the three every resource computes.
                 key = (struct or cls).removesuffix("OutputReference")
-                if name in self.required.get(key, ()) or (base == "cdktn.TerraformResource" and name in self.required.get(cls + "Config", ())) or (base == "cdktn.TerraformDataSource" and name in self.required.get(cls + "Config", ())):
+                config = cls + "Config" if base.startswith("cdktn.Terraform") else key
+                if name in self.required.get(config, ()):
                     flags = {"required": True}
                 else:
                     flags = {"optional": True, **({"computed": True} if name in _ALWAYS_COMPUTED else {})}
@@ -187,7 +196,8 @@ class FileSchema:
         for nested in blocks.values():
             # The bindings type the deepest levels of a few schemas (wafv2 statements) as "any", and Terraform
             # forbids dynamic attributes inside sets: those blocks are served as lists.
-            if nested["nesting_mode"] == "set" and any(a.get("type") == "dynamic" for a in nested["block"]["attributes"].values()):
+            inner = nested["block"]["attributes"].values()
+            if nested["nesting_mode"] == "set" and any(a.get("type") == "dynamic" for a in inner):
                 nested["nesting_mode"] = "list"
         out: dict[str, Any] = {"attributes": attributes}
         if blocks:
@@ -253,7 +263,8 @@ def package_files(wheel: Path) -> tuple[str, str, dict[str, str], dict]:
                 sources[member.name] = tar.extractfile(member).read().decode().replace("cdktf.", "cdktn.")
             elif member.name == "package/.jsii":
                 assembly = json.load(tar.extractfile(member))
-    link = re.search(r"registry\.terraform\.io/providers/hashicorp/(\w+)/([0-9.]+)/docs", json.dumps(assembly["readme"]))
+    readme = json.dumps(assembly["readme"])
+    link = re.search(r"registry\.terraform\.io/providers/hashicorp/(\w+)/([0-9.]+)/docs", readme)
     return link[1], link[2], sources, assembly
 
 

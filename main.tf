@@ -5,15 +5,11 @@
 #   aws.management  organisation management account: trail, GuardDuty designation, budgets, its own region watch
 #   aws.log_archive log archive account: the central trail bucket and its key
 
-data "aws_caller_identity" "security" {}
-data "aws_caller_identity" "management" {
-  provider = aws.management
-}
-
 locals {
   organization = var.organization_id != null
-  # Budgets and Cost Anomaly Detection publish to a topic in their own account.
-  separate_management = data.aws_caller_identity.management.account_id != data.aws_caller_identity.security.account_id
+  # Budgets and Cost Anomaly Detection publish to a topic in their own account. Decided from inputs, never
+  # from data sources: what exists must be known at plan time even when this module waits on others.
+  separate_management = coalesce(var.account_ids.management, var.account_ids.security) != var.account_ids.security
   tags                = merge({ "cryptoguard:managed-by" = "terraform" }, var.tags)
   detection_settings  = merge(var.detection.settings, { allowed_regions = var.allowed_regions })
   severity_threshold  = coalesce(var.detection.settings.guardduty_severity_threshold, 7)
@@ -39,6 +35,7 @@ module "guardduty" {
 
   name                             = var.name
   regions                          = var.regions
+  home_region                      = var.home_region
   organization                     = local.organization
   auto_enable_organization_members = var.guardduty.auto_enable_organization_members
   finding_publishing_frequency     = var.guardduty.finding_publishing_frequency
@@ -65,7 +62,10 @@ module "cloudtrail" {
   object_lock     = var.cloudtrail.object_lock
   cloudwatch_logs = var.cloudtrail.cloudwatch_logs
   data_events     = var.cloudtrail.data_events
-  tags            = local.tags
+  # S3 server access logs of the trail bucket, in a bucket of the log-archive account.
+  access_log_bucket = var.cloudtrail.access_log_bucket
+  existing_bucket   = var.cloudtrail.existing_bucket
+  tags              = local.tags
 }
 
 module "detection" {
@@ -77,6 +77,7 @@ module "detection" {
   notifications_kms_key_arn = module.notifications.kms_key_arn
   organization_id           = var.organization_id
   settings                  = local.detection_settings
+  maximum_concurrency       = var.detection.maximum_concurrency
   reserved_concurrency      = var.detection.reserved_concurrency
   emit_alerts               = var.auto_response.mode != "off"
   tags                      = local.tags
@@ -116,6 +117,7 @@ module "compute_alarms" {
 
   name                    = var.name
   regions                 = var.regions
+  home_region             = var.home_region
   notifications_topic_arn = module.notifications.topic_arn
   instance_alarms         = var.compute_alarms.instance_alarms
   tags                    = local.tags
@@ -175,9 +177,10 @@ module "preventive" {
     aws = aws.management
   }
 
-  name            = var.name
-  allowed_regions = var.allowed_regions
-  scps            = var.preventive.scps
-  ec2_defaults    = var.preventive.ec2_defaults
-  tags            = local.tags
+  name                   = var.name
+  allowed_regions        = var.allowed_regions
+  scps                   = var.preventive.scps
+  ec2_declarative_policy = var.preventive.ec2_declarative_policy
+  ec2_defaults           = var.preventive.ec2_defaults
+  tags                   = local.tags
 }

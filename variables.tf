@@ -10,12 +10,46 @@ variable "name" {
 }
 
 variable "regions" {
-  description = "Every region enabled in your accounts, used or not: GuardDuty, the region watch and the fleet alarms cover them all. Attackers launch where nobody looks (seeds 000 and 004)."
+  description = "Every region enabled in your accounts, used or not: GuardDuty, the region watch and the fleet alarms cover them all. Attackers launch where nobody looks (seeds 000 and 004). Must include home_region and us-east-1, where global services (IAM, STS, Organizations, sign-in) log their events."
   type        = list(string)
 
   validation {
     condition     = length(var.regions) > 0 && alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", r))])
     error_message = "regions must be a non-empty list of region names such as us-east-1 or ap-northeast-1."
+  }
+
+  validation {
+    condition     = contains(var.regions, var.home_region)
+    error_message = "regions must include home_region: the alert topic, the central bus and the detection function live there."
+  }
+
+  validation {
+    condition     = contains(var.regions, "us-east-1")
+    error_message = "regions must include us-east-1: IAM, STS, Organizations and console sign-in record their events only there, so new users, keys and roles would go unseen."
+  }
+}
+
+variable "home_region" {
+  description = "Region of the three provider configurations: alerts, the central bus, detection and the findings export live there."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.home_region))
+    error_message = "home_region must be a region name such as eu-west-1."
+  }
+}
+
+variable "account_ids" {
+  description = "The accounts of the three provider configurations: security (aws), management (aws.management) and log_archive (aws.log_archive). Omit management and log_archive in single-account mode. Inputs rather than data sources, so that plans know what to create even when this module waits on others."
+  type = object({
+    security    = string
+    management  = optional(string)
+    log_archive = optional(string)
+  })
+
+  validation {
+    condition     = alltrue([for id in values(var.account_ids) : id == null || can(regex("^[0-9]{12}$", id))])
+    error_message = "account_ids must hold 12-digit AWS account ids."
   }
 }
 
@@ -106,6 +140,11 @@ variable "cloudtrail" {
       s3_bucket_arns = optional(list(string), [])
       lambda         = optional(bool, false)
     }), {})
+    access_log_bucket = optional(string)
+    existing_bucket = optional(object({
+      name        = string
+      kms_key_arn = optional(string)
+    }))
   })
   default = {}
 }
@@ -137,7 +176,8 @@ variable "detection" {
       allowlisted_principals                 = optional(list(string))
       guardduty_severity_threshold           = optional(number)
     }), {})
-    reserved_concurrency = optional(number, 5)
+    maximum_concurrency  = optional(number, 5)
+    reserved_concurrency = optional(number)
   })
   default = {}
 }
@@ -171,6 +211,7 @@ variable "cost" {
       absolute_threshold           = optional(number, 100)
       percentage_threshold         = optional(number, 40)
       existing_service_monitor_arn = optional(string)
+      create_service_monitor       = optional(bool, false)
       linked_accounts              = optional(list(string), [])
       network_monitor              = optional(bool, true)
     }), {})
@@ -201,29 +242,38 @@ variable "auto_response" {
 }
 
 variable "preventive" {
-  description = "Preventive guardrails (modules/preventive), all off by default: SCPs in the management account and EC2 account defaults."
+  description = "Preventive guardrails (modules/preventive), all off by default: SCPs and the organisation-wide EC2 declarative policy in the management account, and the management account's own EC2 defaults. targets: label => OU or account id."
   type = object({
     enabled = optional(bool, false)
     scps = optional(object({
       deny_unused_regions = optional(object({
         enabled               = optional(bool, false)
-        target_ids            = optional(list(string), [])
+        targets               = optional(map(string), {})
         exempt_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/AWSControlTowerExecution"])
       }), {})
       deny_public_lambda_urls = optional(object({
-        enabled    = optional(bool, false)
-        target_ids = optional(list(string), [])
+        enabled = optional(bool, false)
+        targets = optional(map(string), {})
       }), {})
       deny_accelerated_instances = optional(object({
         enabled                = optional(bool, false)
-        target_ids             = optional(list(string), [])
+        targets                = optional(map(string), {})
         instance_type_patterns = optional(list(string), ["p*", "g*", "inf*", "trn*", "dl*", "vt*", "f1*", "f2*"])
         exempt_account_ids     = optional(list(string), [])
       }), {})
       deny_iam_users = optional(object({
         enabled                    = optional(bool, false)
-        target_ids                 = optional(list(string), [])
+        targets                    = optional(map(string), {})
         break_glass_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
+      }), {})
+    }), {})
+    ec2_declarative_policy = optional(object({
+      enabled        = optional(bool, false)
+      targets        = optional(map(string), {})
+      require_imdsv2 = optional(bool, true)
+      allowed_amis = optional(object({
+        state           = optional(string, "disabled")
+        image_providers = optional(list(string), ["amazon", "aws-marketplace", "aws-backup-vault"])
       }), {})
     }), {})
     ec2_defaults = optional(object({

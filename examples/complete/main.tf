@@ -6,10 +6,16 @@ module "cryptoguard" {
     aws.log_archive = aws.log_archive
   }
 
+  home_region     = var.home_region
   regions         = var.regions
   allowed_regions = var.allowed_regions
   organization_id = var.organization_id
-  notifications   = { email_addresses = var.alert_emails }
+  account_ids = {
+    security    = var.security_account_id
+    management  = var.management_account_id
+    log_archive = var.log_archive_account_id
+  }
+  notifications = { email_addresses = var.alert_emails }
 
   detection = {
     settings = {
@@ -51,5 +57,6 @@ module "workload_compute_alarms" {
   providers = { aws = aws.workloads }
 
   regions                 = var.regions
+  home_region             = var.home_region
   notifications_topic_arn = module.workload_alerts.topic_arn
 }

@@ -7,6 +7,8 @@ module "cryptoguard" {
     aws.log_archive = aws
   }
 
+  home_region     = var.home_region
+  account_ids     = { security = var.account_id }
   regions         = var.regions
   allowed_regions = var.allowed_regions
   notifications   = { email_addresses = var.alert_emails }

@@ -4,6 +4,11 @@ variable "home_region" {
   default     = "ap-northeast-1"
 }
 
+variable "account_id" {
+  description = "The account: it plays the security, management and log-archive roles at once."
+  type        = string
+}
+
 variable "regions" {
   description = "Every region enabled in the account."
   type        = list(string)

@@ -13,7 +13,8 @@ locals {
   partition         = data.aws_partition.current.partition
   management_id     = data.aws_caller_identity.management.account_id
   log_archive_id    = data.aws_caller_identity.log_archive.account_id
-  bucket_name       = coalesce(var.bucket_name, "${var.name}-${local.log_archive_id}")
+  create_bucket     = var.existing_bucket == null
+  bucket_name       = local.create_bucket ? coalesce(var.bucket_name, "${var.name}-${local.log_archive_id}") : var.existing_bucket.name
   bucket_arn        = "arn:${local.partition}:s3:::${local.bucket_name}"
   trail_arn         = "arn:${local.partition}:cloudtrail:${data.aws_region.home.region}:${local.management_id}:trail/${var.name}"
 }
@@ -31,9 +32,10 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # GenerateDataKey* and Decrypt: with an S3 Bucket Key, CloudTrail asks for a data key and S3 decrypts it.
   statement {
     sid       = "CloudTrailEncryptsLogs"
-    actions   = ["kms:GenerateDataKey"]
+    actions   = ["kms:GenerateDataKey*"]
     resources = ["*"]
     principals {
       type        = "Service"
@@ -48,6 +50,21 @@ data "aws_iam_policy_document" "key" {
       test     = "StringLike"
       variable = "kms:EncryptionContext:aws:cloudtrail:arn"
       values   = ["arn:${local.partition}:cloudtrail:*:${local.management_id}:trail/*"]
+    }
+  }
+
+  statement {
+    sid       = "CloudTrailUsesBucketKey"
+    actions   = ["kms:Decrypt"]
+    resources = ["*"]
+    principals {
+      type        = "Service"
+      identifiers = ["cloudtrail.amazonaws.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "aws:SourceArn"
+      values   = [local.trail_arn]
     }
   }
 
@@ -88,34 +105,47 @@ data "aws_iam_policy_document" "key" {
 
 resource "aws_kms_key" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
   description         = "Encrypts the organisation CloudTrail logs"
   enable_key_rotation = true
   policy              = data.aws_iam_policy_document.key.json
   tags                = var.tags
+
+  lifecycle {
+    prevent_destroy = true # every log it encrypted would become unreadable
+  }
 }
 
 resource "aws_kms_alias" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
   name          = "alias/${var.name}"
-  target_key_id = aws_kms_key.trail.key_id
+  target_key_id = aws_kms_key.trail[0].key_id
 }
 
 # ---- bucket (log archive) ------------------------------------------------------------------------------
 
 resource "aws_s3_bucket" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket              = local.bucket_name
-  object_lock_enabled = var.object_lock.enabled
-  tags                = var.tags
+  bucket = local.bucket_name
+  tags   = var.tags
+
+  # Object Lock is switched on by aws_s3_bucket_object_lock_configuration, never by this resource's
+  # object_lock_enabled, which would replace the bucket (and the years of logs in it).
+  lifecycle {
+    prevent_destroy = true
+  }
 }
 
 resource "aws_s3_bucket_public_access_block" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket                  = aws_s3_bucket.trail.id
+  bucket                  = aws_s3_bucket.trail[0].id
   block_public_acls       = true
   block_public_policy     = true
   ignore_public_acls      = true
@@ -124,8 +154,9 @@ resource "aws_s3_bucket_public_access_block" "trail" {
 
 resource "aws_s3_bucket_ownership_controls" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket = aws_s3_bucket.trail[0].id
   rule {
     object_ownership = "BucketOwnerEnforced"
   }
@@ -133,8 +164,9 @@ resource "aws_s3_bucket_ownership_controls" "trail" {
 
 resource "aws_s3_bucket_versioning" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket = aws_s3_bucket.trail[0].id
   versioning_configuration {
     status = "Enabled"
   }
@@ -142,12 +174,13 @@ resource "aws_s3_bucket_versioning" "trail" {
 
 resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket = aws_s3_bucket.trail[0].id
   rule {
     apply_server_side_encryption_by_default {
       sse_algorithm     = "aws:kms"
-      kms_master_key_id = aws_kms_key.trail.arn
+      kms_master_key_id = aws_kms_key.trail[0].arn
     }
     bucket_key_enabled = true
   }
@@ -155,8 +188,9 @@ resource "aws_s3_bucket_server_side_encryption_configuration" "trail" {
 
 resource "aws_s3_bucket_lifecycle_configuration" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket = aws_s3_bucket.trail[0].id
   rule {
     id     = "archive-then-expire"
     status = "Enabled"
@@ -177,24 +211,28 @@ resource "aws_s3_bucket_lifecycle_configuration" "trail" {
   }
 }
 
+# Needs versioning, and works on a bucket that already exists: no replacement to switch it on.
 resource "aws_s3_bucket_object_lock_configuration" "trail" {
   provider = aws.log_archive
-  count    = var.object_lock.enabled ? 1 : 0
+  count    = local.create_bucket && var.object_lock.enabled ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket              = aws_s3_bucket.trail[0].id
+  object_lock_enabled = "Enabled"
   rule {
     default_retention {
       mode = var.object_lock.mode
       days = var.object_lock.days
     }
   }
+
+  depends_on = [aws_s3_bucket_versioning.trail]
 }
 
 resource "aws_s3_bucket_logging" "trail" {
   provider = aws.log_archive
-  count    = var.access_log_bucket == null ? 0 : 1
+  count    = local.create_bucket && var.access_log_bucket != null ? 1 : 0
 
-  bucket        = aws_s3_bucket.trail.id
+  bucket        = aws_s3_bucket.trail[0].id
   target_bucket = var.access_log_bucket
   target_prefix = "${local.bucket_name}/"
 }
@@ -270,8 +308,9 @@ data "aws_iam_policy_document" "bucket" {
 
 resource "aws_s3_bucket_policy" "trail" {
   provider = aws.log_archive
+  count    = local.create_bucket ? 1 : 0
 
-  bucket = aws_s3_bucket.trail.id
+  bucket = aws_s3_bucket.trail[0].id
   policy = data.aws_iam_policy_document.bucket.json
 
   depends_on = [aws_s3_bucket_public_access_block.trail]
@@ -324,8 +363,8 @@ resource "aws_iam_role_policy" "logs" {
 
 resource "aws_cloudtrail" "org" {
   name                          = var.name
-  s3_bucket_name                = aws_s3_bucket.trail.id
-  kms_key_id                    = aws_kms_key.trail.arn
+  s3_bucket_name                = local.bucket_name # known at plan; depends_on below orders it after the bucket policy
+  kms_key_id                    = local.create_bucket ? aws_kms_key.trail[0].arn : var.existing_bucket.kms_key_arn
   is_organization_trail         = var.organization_id != null
   is_multi_region_trail         = true
   include_global_service_events = true
@@ -357,4 +396,50 @@ resource "aws_cloudtrail" "org" {
 
   tags       = var.tags
   depends_on = [aws_s3_bucket_policy.trail, aws_iam_role_policy.logs]
+}
+
+# The bucket and key became optional (existing_bucket): state from before moves without a replacement.
+moved {
+  from = aws_kms_key.trail
+  to   = aws_kms_key.trail[0]
+}
+
+moved {
+  from = aws_kms_alias.trail
+  to   = aws_kms_alias.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket.trail
+  to   = aws_s3_bucket.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_public_access_block.trail
+  to   = aws_s3_bucket_public_access_block.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_ownership_controls.trail
+  to   = aws_s3_bucket_ownership_controls.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_versioning.trail
+  to   = aws_s3_bucket_versioning.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_server_side_encryption_configuration.trail
+  to   = aws_s3_bucket_server_side_encryption_configuration.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_lifecycle_configuration.trail
+  to   = aws_s3_bucket_lifecycle_configuration.trail[0]
+}
+
+moved {
+  from = aws_s3_bucket_policy.trail
+  to   = aws_s3_bucket_policy.trail[0]
 }

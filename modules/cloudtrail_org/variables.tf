@@ -15,6 +15,15 @@ variable "organization_id" {
   }
 }
 
+variable "existing_bucket" {
+  description = "Write the trail to a bucket that already exists (your own log archive, or an adopted one) instead of creating bucket, key and bucket policy here. The bucket's policy (and the key's, if kms_key_arn is set) must already admit this trail: see the README's adoption section."
+  type = object({
+    name        = string
+    kms_key_arn = optional(string)
+  })
+  default = null
+}
+
 variable "bucket_name" {
   description = "Name of the central log bucket in the log-archive account. Default: <name>-<log archive account id>."
   type        = string
@@ -43,7 +52,7 @@ variable "lifecycle_rules" {
 }
 
 variable "object_lock" {
-  description = "Optional S3 Object Lock on the log bucket (only when the bucket is created; cannot be removed later). COMPLIANCE mode cannot be shortened even by root."
+  description = "Optional S3 Object Lock on the log bucket, switched on in place (no new bucket); once on it cannot be switched off. COMPLIANCE mode cannot be shortened even by root."
   type = object({
     enabled = optional(bool, false)
     mode    = optional(string, "GOVERNANCE")

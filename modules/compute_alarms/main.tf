@@ -1,11 +1,10 @@
 data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
-data "aws_region" "home" {}
 
 locals {
   account_id     = data.aws_caller_identity.current.account_id
   partition      = data.aws_partition.current.partition
-  home_region    = data.aws_region.home.region
+  home_region    = var.home_region # an input: the remote regions decide for_each, so they must be known at plan
   remote_regions = toset([for r in var.regions : r if r != local.home_region])
   home_bus_arn   = "arn:${local.partition}:events:${local.home_region}:${local.account_id}:event-bus/default"
   function_name  = "${var.name}-instance-alarms"

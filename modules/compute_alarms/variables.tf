@@ -17,6 +17,21 @@ variable "regions" {
     condition     = length(var.regions) > 0 && alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", r))])
     error_message = "regions must be a non-empty list of region names such as us-east-1."
   }
+
+  validation {
+    condition     = contains(var.regions, var.home_region)
+    error_message = "regions must include home_region, where the provisioner and the alert rule run."
+  }
+}
+
+variable "home_region" {
+  description = "Region of the provider configuration: the provisioner function and the alert rule live there; other regions forward to it. An input, so that plans know the forwarding rules even when the module waits on others (depends_on)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.home_region))
+    error_message = "home_region must be a region name such as eu-west-1."
+  }
 }
 
 variable "notifications_topic_arn" {

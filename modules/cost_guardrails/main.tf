@@ -44,8 +44,9 @@ resource "aws_budgets_budget" "this" {
   tags = var.tags
 }
 
+# Created only when asked: a second SERVICE monitor fails in the many accounts where AWS made one already.
 resource "aws_ce_anomaly_monitor" "services" {
-  count = var.anomaly.existing_service_monitor_arn == null ? 1 : 0
+  count = var.anomaly.create_service_monitor ? 1 : 0
 
   name              = "${var.name}-services"
   monitor_type      = "DIMENSIONAL"
@@ -115,7 +116,8 @@ resource "aws_ce_anomaly_subscription" "this" {
   name      = "${var.name}-immediate"
   frequency = "IMMEDIATE" # SNS subscribers require IMMEDIATE
   monitor_arn_list = concat(
-    var.anomaly.existing_service_monitor_arn == null ? aws_ce_anomaly_monitor.services[*].arn : [var.anomaly.existing_service_monitor_arn],
+    var.anomaly.existing_service_monitor_arn == null ? [] : [var.anomaly.existing_service_monitor_arn],
+    aws_ce_anomaly_monitor.services[*].arn,
     aws_ce_anomaly_monitor.accounts[*].arn,
     aws_ce_anomaly_monitor.network[*].arn,
   )

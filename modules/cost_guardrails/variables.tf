@@ -58,11 +58,12 @@ variable "forecast_threshold_percent" {
 }
 
 variable "anomaly" {
-  description = "Cost Anomaly Detection. Only one DIMENSIONAL SERVICE monitor may exist per account: set existing_service_monitor_arn to reuse the default one AWS creates in new accounts. linked_accounts: also watch these accounts' total spend with a CUSTOM monitor."
+  description = "Cost Anomaly Detection. Only one DIMENSIONAL SERVICE monitor may exist per account, and AWS creates one (Default-Services-Monitor) in most accounts: the module subscribes to it when existing_service_monitor_arn is set (`aws ce get-anomaly-monitors` shows it), and creates its own only with create_service_monitor = true, in an account that has none. linked_accounts: also watch these accounts' total spend with a CUSTOM monitor."
   type = object({
     absolute_threshold           = optional(number, 100)
     percentage_threshold         = optional(number, 40)
     existing_service_monitor_arn = optional(string)
+    create_service_monitor       = optional(bool, false)
     linked_accounts              = optional(list(string), [])
     network_monitor              = optional(bool, true)
   })
@@ -71,6 +72,16 @@ variable "anomaly" {
   validation {
     condition     = var.anomaly.absolute_threshold > 0 && var.anomaly.percentage_threshold > 0
     error_message = "anomaly thresholds must be positive: an anomaly is notified when its impact is at least absolute_threshold OR percentage_threshold percent."
+  }
+
+  validation {
+    condition     = !(var.anomaly.create_service_monitor && var.anomaly.existing_service_monitor_arn != null)
+    error_message = "anomaly: set existing_service_monitor_arn or create_service_monitor, not both: an account holds one SERVICE monitor."
+  }
+
+  validation {
+    condition     = var.anomaly.existing_service_monitor_arn != null || var.anomaly.create_service_monitor || var.anomaly.network_monitor || length(var.anomaly.linked_accounts) > 0
+    error_message = "anomaly: the subscription needs a monitor: give existing_service_monitor_arn (preferred), or turn on create_service_monitor, network_monitor or linked_accounts."
   }
 }
 

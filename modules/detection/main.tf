@@ -11,8 +11,12 @@ locals {
   settings = { for k, v in var.settings : k => v if v != null }
   # The central bus's one rule: everything the regional rules forward. Overlapping regional rules may forward
   # an event twice; the detection function drops duplicates.
-  central_pattern = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/patterns.json")).infrastructure.central.pattern
-  function_name   = "${var.name}-detect"
+  catalogue       = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/patterns.json"))
+  central_pattern = local.catalogue.infrastructure.central.pattern
+  # Forwarded read-only events (GetServiceQuota recon) reach a rule on this bus only in this state, as on
+  # the default bus where the regional rules pick them up.
+  central_state = anytrue([for p in values(local.catalogue.patterns) : p.read_only]) ? "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" : "ENABLED"
+  function_name = "${var.name}-detect"
 }
 
 # ---- encryption ------------------------------------------------------------------------------------------
@@ -99,6 +103,7 @@ resource "aws_cloudwatch_event_rule" "detect" {
   description    = "Everything the region watch forwards goes to the detection queue"
   event_bus_name = aws_cloudwatch_event_bus.central.name
   event_pattern  = jsonencode(local.central_pattern)
+  state          = local.central_state
   tags           = var.tags
 }
 
@@ -128,9 +133,10 @@ resource "aws_sqs_queue" "dead_letters" {
 }
 
 resource "aws_sqs_queue" "detect" {
-  name                       = "${var.name}-detect"
-  kms_master_key_id          = aws_kms_key.this.arn
-  visibility_timeout_seconds = 6 * 60 + var.batching_window_seconds # >= 6 x function timeout, as AWS advises
+  name              = "${var.name}-detect"
+  kms_master_key_id = aws_kms_key.this.arn
+  # AWS's advice for a Lambda consumer: at least six times the function timeout plus the batching window.
+  visibility_timeout_seconds = 6 * var.timeout_seconds + var.batching_window_seconds
   message_retention_seconds  = 345600
   redrive_policy = jsonencode({
     deadLetterTargetArn = aws_sqs_queue.dead_letters.arn
@@ -272,8 +278,10 @@ resource "aws_lambda_event_source_mapping" "detect" {
   maximum_batching_window_in_seconds = var.batching_window_seconds
   function_response_types            = ["ReportBatchItemFailures"]
 
+  # Bounds the function's share of the account's concurrency without reserving any: new accounts have a
+  # quota of 10, and a reservation would fail there or starve every other function.
   scaling_config {
-    maximum_concurrency = var.reserved_concurrency
+    maximum_concurrency = var.maximum_concurrency
   }
 
   tags = var.tags
@@ -287,6 +295,7 @@ module "function" {
   handler              = "cryptoguard.handlers.detect.handler"
   policy_json          = data.aws_iam_policy_document.function.json
   memory_size          = 512
+  timeout              = var.timeout_seconds
   reserved_concurrency = var.reserved_concurrency
   kms_key_arn          = aws_kms_key.this.arn
   log_retention_days   = var.log_retention_days

@@ -92,14 +92,36 @@ variable "batching_window_seconds" {
   }
 }
 
-variable "reserved_concurrency" {
-  description = "Reserved concurrent executions of the detection function: bounds its cost under a flood and guarantees it capacity."
+variable "maximum_concurrency" {
+  description = "Most concurrent invocations the SQS event source makes: bounds the detection function's cost under a flood without reserving account concurrency."
   type        = number
   default     = 5
 
   validation {
-    condition     = var.reserved_concurrency >= 2
-    error_message = "reserved_concurrency must be at least 2: the SQS event source needs two concurrent executions at minimum."
+    condition     = var.maximum_concurrency >= 2 && var.maximum_concurrency <= 1000
+    error_message = "maximum_concurrency must be between 2 and 1000 (the limits of an SQS event source's maximum concurrency)."
+  }
+}
+
+variable "reserved_concurrency" {
+  description = "Reserved concurrent executions of the detection function. null (default): none, since new accounts have a concurrency quota of 10 and reserving from it fails or starves other functions; maximum_concurrency already bounds the function."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.reserved_concurrency == null || try(var.reserved_concurrency >= var.maximum_concurrency, false)
+    error_message = "reserved_concurrency, when set, must be at least maximum_concurrency, or the event source is throttled."
+  }
+}
+
+variable "timeout_seconds" {
+  description = "Timeout of the detection function. The queue's visibility timeout follows from it (six times, plus the batching window)."
+  type        = number
+  default     = 120
+
+  validation {
+    condition     = var.timeout_seconds >= 10 && var.timeout_seconds <= 900
+    error_message = "timeout_seconds must be between 10 and 900 (Lambda's limit)."
   }
 }
 

@@ -4,16 +4,16 @@
 
 data "aws_caller_identity" "admin" {}
 data "aws_partition" "current" {}
-data "aws_region" "home" {}
 
 locals {
   admin_account_id = data.aws_caller_identity.admin.account_id
   partition        = data.aws_partition.current.partition
-  home_region      = data.aws_region.home.region
-  rm               = var.protection.runtime_monitoring
+  # An input, not the provider's region: which rules exist in which region must be known at plan time.
+  home_region = var.home_region
+  rm          = var.protection.runtime_monitoring
 
-  # Feature name => enabled, and the runtime agent managements in the fixed order GuardDuty returns them
-  # (another order shows as a perpetual diff in plans).
+  # Feature name => enabled, and the runtime agent managements in the order GuardDuty returns them: the
+  # organisation feature's additional_configuration is a list, so any other order is a diff on every plan.
   features = {
     S3_DATA_EVENTS         = var.protection.s3_data_events
     EKS_AUDIT_LOGS         = var.protection.eks_audit_logs
@@ -23,9 +23,9 @@ locals {
     RUNTIME_MONITORING     = local.rm.enabled
   }
   runtime_agents = [
-    { name = "EKS_ADDON_MANAGEMENT", enabled = local.rm.eks_addon_management },
     { name = "ECS_FARGATE_AGENT_MANAGEMENT", enabled = local.rm.ecs_fargate_agent_management },
     { name = "EC2_AGENT_MANAGEMENT", enabled = local.rm.ec2_agent_management },
+    { name = "EKS_ADDON_MANAGEMENT", enabled = local.rm.eks_addon_management },
   ]
 
   region_features = merge([

@@ -12,6 +12,21 @@ variable "regions" {
     condition     = length(var.regions) > 0 && alltrue([for r in var.regions : can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", r))])
     error_message = "regions must be a non-empty list of region names such as us-east-1."
   }
+
+  validation {
+    condition     = contains(var.regions, var.home_region)
+    error_message = "regions must include home_region: the findings export and notifications live there."
+  }
+}
+
+variable "home_region" {
+  description = "Region of the provider configuration (the delegated administrator's home region): the findings export bucket and the notification rule live there. An input rather than a data source, so that plans know which resources exist even when the module waits on others (depends_on)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-gov)?-[a-z]+-[0-9]$", var.home_region))
+    error_message = "home_region must be a region name such as eu-west-1."
+  }
 }
 
 variable "organization" {

@@ -1,10 +1,12 @@
 # One cryptoguard function: the package built from lambda_src (without the workstation-only drill), its log
 # group, its role and policy. Internal to this project's modules.
 
-data "archive_file" "package" {
+# A resource, not a data source: a data source writes the zip at plan time, so a CI that plans in one job
+# and applies the saved plan in another would find no file. The resource writes it during apply.
+resource "archive_file" "package" {
   type        = "zip"
   source_dir  = "${path.module}/../../lambda_src"
-  output_path = "${path.root}/.terraform/${var.name}.zip"
+  output_path = "${path.root}/.terraform/cryptoguard-${var.name}.zip"
   # cryptoguard.drill.local.lambda_zip builds the same package for the drill.
   excludes = ["cryptoguard/drill/**", "**/__pycache__/**", "*.egg-info/**"]
 }
@@ -61,8 +63,8 @@ resource "aws_lambda_function" "this" {
   runtime                        = "python3.13"
   architectures                  = ["arm64"]
   handler                        = var.handler
-  filename                       = data.archive_file.package.output_path
-  source_code_hash               = data.archive_file.package.output_base64sha256
+  filename                       = archive_file.package.output_path
+  source_code_hash               = archive_file.package.output_base64sha256
   timeout                        = var.timeout
   memory_size                    = var.memory_size
   reserved_concurrent_executions = var.reserved_concurrency

@@ -42,9 +42,9 @@ variable "memory_size" {
 }
 
 variable "reserved_concurrency" {
-  description = "Reserved concurrent executions: bounds cost and guarantees capacity."
+  description = "Reserved concurrent executions. null (default): none; new accounts have a quota of 10 to share."
   type        = number
-  default     = 2
+  default     = null
 }
 
 variable "kms_key_arn" {

@@ -4,8 +4,9 @@
 locals {
   templates = {
     deny_unused_regions = {
-      allowed_regions       = var.allowed_regions
-      exempt_principal_arns = var.scps.deny_unused_regions.exempt_principal_arns
+      allowed_regions = var.allowed_regions
+      # This project's own roles act in every region: its region watch, responder and member roles.
+      exempt_principal_arns = distinct(concat(var.scps.deny_unused_regions.exempt_principal_arns, local.project_roles))
     }
     deny_public_lambda_urls = {}
     deny_accelerated_instances = {
@@ -16,9 +17,12 @@ locals {
       break_glass_principal_arns = var.scps.deny_iam_users.break_glass_principal_arns
     }
   }
-  enabled = { for name, values in local.templates : name => values if var.scps[name].enabled }
+  project_roles = ["arn:aws:iam::*:role/${var.name}-*"]
+  enabled       = { for name, values in local.templates : name => values if var.scps[name].enabled }
+  # Keyed by the static labels of `targets`, never by the ids: an OU created in the same run has an id that
+  # is unknown at plan time, and for_each keys must be known.
   attachments = merge([
-    for name in keys(local.enabled) : { for target in var.scps[name].target_ids : "${name}/${target}" => { policy = name, target = target } }
+    for name in keys(local.enabled) : { for label, target in var.scps[name].targets : "${name}/${label}" => { policy = name, target = target } }
   ]...)
   descriptions = {
     deny_unused_regions        = "Deny API calls outside the allowed regions (global services and exempt roles excepted)"
@@ -63,4 +67,45 @@ resource "aws_ec2_allowed_images_settings" "this" {
   image_criterion {
     image_providers = var.ec2_defaults.allowed_amis.image_providers
   }
+}
+
+# ---- organisation-wide EC2 defaults (declarative policy) ----------------------------------------------------
+# The per-account settings above only reach the provider's own account; a declarative policy for EC2 sets
+# IMDSv2 and Allowed AMIs for every account under its targets, and accounts cannot change them.
+
+locals {
+  ec2_policy = var.ec2_declarative_policy
+  ec2_attributes = merge(
+    local.ec2_policy.require_imdsv2 ? {
+      instance_metadata_defaults = {
+        http_tokens                 = { "@@assign" = "required" }
+        http_put_response_hop_limit = { "@@assign" = "2" }
+      }
+    } : {},
+    local.ec2_policy.allowed_amis.state == "disabled" ? {} : {
+      allowed_images_settings = {
+        state = { "@@assign" = local.ec2_policy.allowed_amis.state }
+        image_criteria = {
+          criteria_1 = { allowed_image_providers = { "@@append" = local.ec2_policy.allowed_amis.image_providers } }
+        }
+      }
+    },
+  )
+}
+
+resource "aws_organizations_policy" "ec2" {
+  count = local.ec2_policy.enabled ? 1 : 0
+
+  name        = "${var.name}-ec2-defaults"
+  description = "IMDSv2 and Allowed AMIs for every account of the targets"
+  type        = "DECLARATIVE_POLICY_EC2"
+  content     = jsonencode({ ec2_attributes = local.ec2_attributes })
+  tags        = var.tags
+}
+
+resource "aws_organizations_policy_attachment" "ec2" {
+  for_each = local.ec2_policy.enabled ? local.ec2_policy.targets : {}
+
+  policy_id = aws_organizations_policy.ec2[0].id
+  target_id = each.value
 }

@@ -11,26 +11,26 @@ variable "allowed_regions" {
 }
 
 variable "scps" {
-  description = "Service control policies, each optional, each attached to the OU or account ids in its target_ids. Roll out one at a time to a test OU first. SCPs do not apply to the management account or to service-linked roles."
+  description = "Service control policies, each optional, each attached to the OUs or accounts in its targets: a map from a label you choose to the id (ou-... or a 12-digit account id), so that an OU created in the same run can be targeted. Roll out one at a time to a test OU first. SCPs do not apply to the management account or to service-linked roles. deny_unused_regions exempts Control Tower's list of global services and this project's roles (<name>-*)."
   type = object({
     deny_unused_regions = optional(object({
       enabled               = optional(bool, false)
-      target_ids            = optional(list(string), [])
+      targets               = optional(map(string), {})
       exempt_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole", "arn:aws:iam::*:role/AWSControlTowerExecution"])
     }), {})
     deny_public_lambda_urls = optional(object({
-      enabled    = optional(bool, false)
-      target_ids = optional(list(string), [])
+      enabled = optional(bool, false)
+      targets = optional(map(string), {})
     }), {})
     deny_accelerated_instances = optional(object({
       enabled                = optional(bool, false)
-      target_ids             = optional(list(string), [])
+      targets                = optional(map(string), {})
       instance_type_patterns = optional(list(string), ["p*", "g*", "inf*", "trn*", "dl*", "vt*", "f1*", "f2*"])
       exempt_account_ids     = optional(list(string), [])
     }), {})
     deny_iam_users = optional(object({
       enabled                    = optional(bool, false)
-      target_ids                 = optional(list(string), [])
+      targets                    = optional(map(string), {})
       break_glass_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
     }), {})
   })
@@ -47,8 +47,8 @@ variable "scps" {
   }
 
   validation {
-    condition     = alltrue([for k, p in var.scps : !p.enabled || length(p.target_ids) > 0])
-    error_message = "An enabled SCP needs target_ids: the OU (ou-...) or account ids to attach it to."
+    condition     = alltrue([for k, p in var.scps : !p.enabled || length(p.targets) > 0])
+    error_message = "An enabled SCP needs targets: a map from a label to the OU (ou-...) or account id to attach it to."
   }
 }
 
@@ -67,6 +67,35 @@ variable "ec2_defaults" {
   validation {
     condition     = contains(["disabled", "audit-mode", "enabled"], var.ec2_defaults.allowed_amis.state)
     error_message = "allowed_amis.state must be disabled, audit-mode (report only: start here) or enabled."
+  }
+}
+
+variable "ec2_declarative_policy" {
+  description = "EC2 defaults for the whole organisation through a declarative policy (type DECLARATIVE_POLICY_EC2, enabled on the organisation root first): instance metadata requires IMDSv2, and optionally Allowed AMIs. targets: label => root (r-...), OU or account id. Unlike ec2_defaults, member accounts cannot undo it."
+  type = object({
+    enabled        = optional(bool, false)
+    targets        = optional(map(string), {})
+    require_imdsv2 = optional(bool, true)
+    allowed_amis = optional(object({
+      state           = optional(string, "disabled")
+      image_providers = optional(list(string), ["amazon", "aws-marketplace", "aws-backup-vault"])
+    }), {})
+  })
+  default = {}
+
+  validation {
+    condition     = contains(["disabled", "audit_mode", "enabled"], var.ec2_declarative_policy.allowed_amis.state)
+    error_message = "ec2_declarative_policy.allowed_amis.state must be disabled, audit_mode (report only: start here) or enabled."
+  }
+
+  validation {
+    condition     = !var.ec2_declarative_policy.enabled || length(var.ec2_declarative_policy.targets) > 0
+    error_message = "An enabled ec2_declarative_policy needs targets: the root, OU or account ids to attach it to."
+  }
+
+  validation {
+    condition     = !var.ec2_declarative_policy.enabled || var.ec2_declarative_policy.require_imdsv2 || var.ec2_declarative_policy.allowed_amis.state != "disabled"
+    error_message = "ec2_declarative_policy is enabled but sets nothing: keep require_imdsv2 or choose an allowed_amis state."
   }
 }
 

@@ -68,7 +68,7 @@ def test_single_account_example_plans_against_the_emulators(workspace, emulators
     directory = workspace / "examples" / "single_account"
     tfvars = directory / "terraform.tfvars"
     tfvars.write_text(
-        'home_region = "us-east-1"\nregions = ["us-east-1", "sa-east-1"]\n'
+        'home_region = "us-east-1"\naccount_id = "000000000000"\nregions = ["us-east-1", "sa-east-1"]\n'
         'allowed_regions = ["us-east-1"]\nalert_emails = ["secops@example.com"]\n'
     )
     env = {**emulators.env(), "TF_VAR_home_region": "us-east-1"}

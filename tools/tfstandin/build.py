@@ -29,11 +29,12 @@ from tools.tfstandin import responses, schema
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHE = ROOT / ".cache" / "terraform"
-# The bindings, per provider set. cdktn-provider-aws 25.8.1 is hashicorp/aws 6.69.1; 21.23.0 is 6.28.0, the
-# oldest binding on PyPI, and the floor in versions.tf (tests/terraform/test_standin.py keeps them in step).
+# The bindings, per provider set. cdktn-provider-aws 25.8.1 is hashicorp/aws 6.69.1 and archive 14.0.1 is
+# hashicorp/archive 2.8.1. The floor set holds the oldest bindings on PyPI, aws 21.23.0 (6.28.0) and archive
+# 11.1.0 (2.7.1): the floors in every versions.tf (tests/terraform/test_contracts.py keeps them in step).
 PROVIDER_SETS = {
     "current": ["cdktn-provider-aws==25.8.1", "cdktn-provider-archive==14.0.1"],
-    "floor": ["cdktn-provider-aws==21.23.0", "cdktn-provider-archive==14.0.1"],
+    "floor": ["cdktn-provider-aws==21.23.0", "cdktn-provider-archive==11.1.0"],
 }
 _CODE = [Path(schema.__file__), Path(responses.__file__)]
 

@@ -2,12 +2,13 @@ locals {
   # The one definition of the patterns: the same file the Lambda, the CLI and the tests read.
   catalogue = jsondecode(file(coalesce(var.patterns_file, "${path.module}/../../lambda_src/cryptoguard/data/patterns.json")))
 
-  # The severity threshold is the one per-deployment number inside a pattern.
+  # The severity threshold is the one per-deployment number inside a pattern. Both branches are JSON text:
+  # as objects their types differ (one has `severity`), which Terraform rejects at plan time.
   patterns = {
     for name, p in local.catalogue.patterns : name => merge(p, {
-      pattern = can(p.pattern.detail.severity) ? merge(p.pattern, {
+      pattern = can(p.pattern.detail.severity) ? jsonencode(merge(p.pattern, {
         detail = merge(p.pattern.detail, { severity = [{ numeric = [">=", var.guardduty_severity_threshold] }] })
-      }) : p.pattern
+      })) : jsonencode(p.pattern)
     })
   }
 
@@ -44,7 +45,7 @@ resource "aws_cloudwatch_event_rule" "watch" {
   region        = each.value.region
   name          = "${var.name}-${replace(each.value.name, "_", "-")}"
   description   = substr(each.value.description, 0, 512)
-  event_pattern = jsonencode(each.value.pattern)
+  event_pattern = each.value.pattern
   state         = each.value.state
   tags          = var.tags
 }

@@ -127,7 +127,8 @@ def validate(directory: Path, provider_set: str = "current") -> Result:
             "".join(f'provider "{a.split(".")[0]}" {{\n  alias = "{a.split(".")[1]}"\n}}\n' for a in aliases)
         )
     try:
-        return run(["validate", "-no-color"], directory, provider_set)
+        # -no-tests: `terraform test` judges the test files, with the providers they mock.
+        return run(["validate", "-no-tests", "-no-color"], directory, provider_set)
     finally:
         extra.unlink(missing_ok=True)
 

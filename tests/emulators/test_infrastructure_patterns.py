@@ -89,4 +89,4 @@ def test_every_infrastructure_pattern_has_cases_and_terraform_reads_them_from_th
     }
     for name, module in uses.items():
         text = (ROOT / "modules" / module / "main.tf").read_text()
-        assert 'cryptoguard/data/patterns.json")).infrastructure' in text and name in text, (name, module)
+        assert 'cryptoguard/data/patterns.json"' in text and f"infrastructure.{name}" in text, (name, module)

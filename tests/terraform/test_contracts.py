@@ -169,3 +169,15 @@ def test_batch_size_default_matches_the_pipeline():
     text = (ROOT / "modules" / "detection" / "variables.tf").read_text()
     block = text[text.index('variable "batch_size"') :]
     assert int(re.search(r"default\s+=\s+(\d+)", block).group(1)) == BATCH_SIZE
+
+
+def test_the_log_bucket_and_its_key_cannot_be_destroyed_by_a_plan():
+    """Years of evidence: a rename or a mistaken `enabled = false` must stop at plan, never delete them."""
+    module = load_module(ROOT / "modules" / "cloudtrail_org")
+    protected = {
+        (type_name, name)
+        for _, (type_name, name), body in module.blocks("resource")
+        for lifecycle in body.get("lifecycle", [])
+        if lifecycle.get("prevent_destroy") is True
+    }
+    assert {("aws_s3_bucket", "trail"), ("aws_kms_key", "trail")} <= protected

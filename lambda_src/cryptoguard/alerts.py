@@ -107,8 +107,17 @@ def aggregate(findings: Iterable[Finding]) -> list[Alert]:
     return sorted(alerts.values(), key=lambda a: (-a.severity, a.rule_id, a.incident))
 
 
-def worth_sending(alert: Alert, store: WindowStore, window: timedelta) -> bool:
-    """True for a new incident, and again when its running count crosses a RENOTIFY_AT mark."""
-    before = store.bump(alert.incident, alert.count, alert.last_seen or datetime.now(), window)
+def worth_sending(alert: Alert, before: int) -> bool:
+    """True for a new incident (`before`, its count so far, is 0), and again when its running count crosses a
+    RENOTIFY_AT mark."""
     after = before + alert.count
     return before == 0 or any(before < mark <= after for mark in RENOTIFY_AT)
+
+
+def incident_count(alert: Alert, store: WindowStore, window: timedelta) -> int:
+    return store.count(alert.incident, alert.last_seen or datetime.now(), window)
+
+
+def record_sent(alert: Alert, store: WindowStore, window: timedelta) -> None:
+    """Count the alert into its incident: only after it was sent, so a failed send is sent again on retry."""
+    store.bump(alert.incident, alert.count, alert.last_seen or datetime.now(), window)

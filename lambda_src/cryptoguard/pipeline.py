@@ -1,6 +1,17 @@
 """A batch of queued events in, alerts out. Bad input never takes the batch down: a malformed event is set
 aside (to the dead-letter queue, with its reason) and every other event is still evaluated; an unexpected
-error in one event is reported as that event's failure so that SQS retries only it."""
+error in one event is reported as that event's failure so that SQS retries only it.
+
+Delivery guarantee: every alert is sent at least once, and at most a bounded few times, whatever fails and
+wherever the invocation stops. The two pieces of state that could swallow an alert commit only with the sends
+they account for:
+- an event's duplicate claim is a lease for the invocation's remaining time while the batch is in flight; it
+  is held for DUPLICATE_WINDOW only once every alert the event contributed to was sent, and released (the
+  event reported as a batch item failure, so SQS redelivers it) when one was not. An invocation that times out
+  returns nothing: SQS redelivers the whole batch after the visibility timeout, by which time its leases ended.
+- an incident's counter is read before sending and increased after the send succeeded, so a failed send is
+  sent again on retry; a crash between send and count can repeat an alert once (at least once, not exactly).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from cryptoguard.alerts import Alert, aggregate, worth_sending
+from cryptoguard.alerts import Alert, aggregate, incident_count, record_sent, worth_sending
 from cryptoguard.records import MalformedEvent, normalise
 from cryptoguard.rules import Context, Finding, evaluate
 
@@ -21,6 +32,8 @@ INCIDENT_WINDOW = timedelta(hours=6)
 # source mapping, with a batching window): a burst arrives as one batch and so becomes one alert.
 BATCH_SIZE = 1000
 DUPLICATE_WINDOW = timedelta(hours=24)
+# The longest a Lambda invocation runs: what an event's claim is held for while its batch is in flight.
+DEFAULT_LEASE = timedelta(minutes=15)
 
 
 @dataclass
@@ -50,10 +63,14 @@ def process(
     ctx: Context,
     send: Callable[[Alert], None],
     set_aside: Callable[[dict, str], bool] | None = None,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> BatchResult:
     """`messages` are SQS records ({"messageId", "body"}). `set_aside(message, reason)` parks a malformed one
-    where people can see it and returns True; without it (or if it fails) the message is retried instead."""
+    where people can see it and returns True; without it (or if it fails) the message is retried instead.
+    `lease`: how long this invocation may still run (duplicate claims are held that long while in flight)."""
     result = BatchResult()
+    claims: dict[str, str] = {}  # message id -> its claim, held as a lease until its alerts are sent
+    sources: dict[str, set[str]] = {}  # incident -> message ids whose events it came from
     for index, message in enumerate(messages):
         message_id = str(message.get("messageId", index)) if isinstance(message, dict) else str(index)
         try:
@@ -61,16 +78,14 @@ def process(
                 raise MalformedEvent("queue record has no body")
             record = normalise(_event(message["body"]))
             claim = f"event|{record.account}|{record.event_id}|{record.event_time.isoformat()}"
-            if not ctx.store.claim(claim, DUPLICATE_WINDOW):
+            if not ctx.store.claim(claim, lease):
                 result.duplicates += 1
                 continue
-            try:
-                findings = evaluate(record, ctx)
-            except Exception:
-                ctx.store.release(claim)  # let the retry evaluate it again
-                raise
+            claims[message_id] = claim
+            findings = evaluate(record, ctx)
             for finding in findings:  # one line per detection, for CloudWatch Logs Insights
                 log.info(json.dumps({"message": "finding", **finding.to_dict()}, default=str))
+                sources.setdefault(finding.incident, set()).add(message_id)
             result.findings.extend(findings)
         except MalformedEvent as exc:
             log.error(json.dumps({"message": "malformed event", "message_id": message_id, "reason": str(exc)}))
@@ -86,9 +101,29 @@ def process(
         except Exception:
             log.exception(json.dumps({"message": "error evaluating event", "message_id": message_id}))
             result.failed.append(message_id)
+    unsent: set[str] = set(result.failed)
     result.alerts = aggregate(result.findings)
     for alert in result.alerts:
-        if worth_sending(alert, ctx.store, INCIDENT_WINDOW):
+        try:
+            if not worth_sending(alert, incident_count(alert, ctx.store, INCIDENT_WINDOW)):
+                continue
             send(alert)
-            result.sent.append(alert)
+        except Exception:
+            log.exception(json.dumps({"message": "alert not sent; its events will be retried", "rule": alert.rule_id}))
+            unsent |= sources.get(alert.incident, set())
+            continue
+        result.sent.append(alert)
+        try:
+            record_sent(alert, ctx.store, INCIDENT_WINDOW)
+        except Exception:  # sent, but uncounted: at worst the incident is notified once more later
+            log.exception(json.dumps({"message": "sent alert not counted", "incident": alert.incident}))
+    for message_id, claim in claims.items():
+        try:
+            if message_id in unsent:
+                ctx.store.release(claim)
+            else:
+                ctx.store.claim_for(claim, DUPLICATE_WINDOW)
+        except Exception:  # the lease ends by itself; a redelivery is then evaluated again, never lost
+            log.exception(json.dumps({"message": "claim not settled", "message_id": message_id}))
+    result.failed = [m for m in dict.fromkeys([*result.failed, *(m for m in claims if m in unsent)])]
     return result

@@ -70,10 +70,18 @@ class WindowStore(Protocol):
 
     def claim(self, key: str, window: timedelta) -> bool:
         """True the first time `key` is claimed within `window`: the idempotency check that makes duplicate
-        deliveries (overlapping rules, SQS at-least-once) cost nothing."""
+        deliveries (overlapping rules, SQS at-least-once) cost nothing. The pipeline claims with a short lease
+        (the invocation's remaining time) and extends it with `claim_for` only once the alerts the event led
+        to are sent, so an invocation that dies mid-batch holds nothing when SQS delivers the batch again."""
+
+    def claim_for(self, key: str, window: timedelta) -> None:
+        """Hold an existing claim for `window` from now (the commit of a lease)."""
 
     def release(self, key: str) -> None:
         """Undo a claim, so that a retried event is evaluated again."""
+
+    def count(self, key: str, at: datetime, window: timedelta) -> int:
+        """The incident counter `key` as `bump` left it (0 when absent or expired)."""
 
     def bump(self, key: str, count: int, at: datetime, window: timedelta) -> int:
         """Add `count` to the incident counter `key` (which expires after `window`); return the count before."""
@@ -148,8 +156,15 @@ class MemoryStore:
         self._claims[key] = now + window.total_seconds()
         return True
 
+    def claim_for(self, key: str, window: timedelta) -> None:
+        self._claims[key] = time.monotonic() + window.total_seconds()
+
     def release(self, key: str) -> None:
         self._claims.pop(key, None)
+
+    def count(self, key: str, at: datetime, window: timedelta) -> int:
+        before, since = self._counters.get(key, (0, at))
+        return 0 if at - since > window else before
 
     def bump(self, key: str, count: int, at: datetime, window: timedelta) -> int:
         before, since = self._counters.get(key, (0, at))
@@ -222,15 +237,35 @@ class DynamoStore:
         except self._ddb.exceptions.ConditionalCheckFailedException:
             return False
 
+    def claim_for(self, key: str, window: timedelta) -> None:
+        self._ddb.put_item(
+            TableName=self._table,
+            Item={
+                "pk": {"S": f"claim#{key}"},
+                "sk": {"S": "claim"},
+                "expires_at": {"N": str(int(time.time() + window.total_seconds()))},
+            },
+        )
+
     def release(self, key: str) -> None:
         self._ddb.delete_item(TableName=self._table, Key={"pk": {"S": f"claim#{key}"}, "sk": {"S": "claim"}})
 
-    def bump(self, key: str, count: int, at: datetime, window: timedelta) -> int:
+    @staticmethod
+    def _counter_key(key: str, at: datetime, window: timedelta) -> dict:
         # One counter per window-sized time bucket: TTL deletion lags by hours, so expiry alone can't end it.
         bucket = int(at.timestamp() // max(window.total_seconds(), 1))
+        return {"pk": {"S": f"incident#{key}"}, "sk": {"S": f"counter#{bucket}"}}
+
+    def count(self, key: str, at: datetime, window: timedelta) -> int:
+        item = self._ddb.get_item(
+            TableName=self._table, Key=self._counter_key(key, at, window), ConsistentRead=True
+        ).get("Item")
+        return int(item["count"]["N"]) if item else 0
+
+    def bump(self, key: str, count: int, at: datetime, window: timedelta) -> int:
         result = self._ddb.update_item(
             TableName=self._table,
-            Key={"pk": {"S": f"incident#{key}"}, "sk": {"S": f"counter#{bucket}"}},
+            Key=self._counter_key(key, at, window),
             UpdateExpression="ADD #c :n SET expires_at = if_not_exists(expires_at, :ttl)",
             ExpressionAttributeNames={"#c": "count"},
             ExpressionAttributeValues={

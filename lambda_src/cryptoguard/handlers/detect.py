@@ -10,13 +10,14 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import timedelta
 from typing import Any
 
 import boto3
 
 from cryptoguard.alerts import Alert
 from cryptoguard.notify import emit, publish
-from cryptoguard.pipeline import process
+from cryptoguard.pipeline import DEFAULT_LEASE, process
 from cryptoguard.rules import Context
 from cryptoguard.settings import Settings
 from cryptoguard.state import DynamoStore, MemoryStore
@@ -34,7 +35,17 @@ def _context() -> Context:
     return _CONTEXT
 
 
-def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any]:
+LEASE_MARGIN_MS = 60_000
+
+
+def _lease(invocation: Any) -> timedelta:
+    """How long this invocation can still run, plus a margin: duplicate claims are held that long in flight.
+    SQS redelivers only after the visibility timeout (six times the function timeout), when they have ended."""
+    remaining = getattr(invocation, "get_remaining_time_in_millis", None)
+    return timedelta(milliseconds=remaining() + LEASE_MARGIN_MS) if callable(remaining) else DEFAULT_LEASE
+
+
+def handler(event: dict[str, Any], invocation: Any = None) -> dict[str, Any]:
     ctx = _context()
     sns = boto3.client("sns")
     topic = os.environ["TOPIC_ARN"]
@@ -66,7 +77,7 @@ def handler(event: dict[str, Any], _context_unused: Any = None) -> dict[str, Any
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
-    result = process(records if isinstance(records, list) else [], ctx, send, set_aside)
+    result = process(records if isinstance(records, list) else [], ctx, send, set_aside, _lease(invocation))
     log.info(
         json.dumps(
             {

@@ -160,7 +160,7 @@ module "auto_response" {
   min_severity              = var.auto_response.min_severity
   instance_action           = var.auto_response.instance_action
   allowlisted_principals    = coalesce(var.detection.settings.allowlisted_principals, [])
-  central_event_bus_name    = module.detection[0].central_event_bus_name
+  alert_event_bus_name      = module.detection[0].alert_event_bus_name
   regions                   = var.regions
   notifications_topic_arn   = module.notifications.topic_arn
   notifications_kms_key_arn = module.notifications.kms_key_arn

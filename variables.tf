@@ -261,6 +261,12 @@ variable "preventive" {
         instance_type_patterns = optional(list(string), ["p*", "g*", "inf*", "trn*", "dl*", "vt*", "f1*", "f2*"])
         exempt_account_ids     = optional(list(string), [])
       }), {})
+      deny_protection_tags = optional(object({
+        enabled               = optional(bool, false)
+        targets               = optional(map(string), {})
+        tag_keys              = optional(list(string), ["cryptoguard:allow", "cryptoguard:alarms"])
+        exempt_principal_arns = optional(list(string), [])
+      }), {})
       deny_iam_users = optional(object({
         enabled                    = optional(bool, false)
         targets                    = optional(map(string), {})

@@ -139,14 +139,14 @@ module "function" {
 resource "aws_cloudwatch_event_rule" "alerts" {
   name           = local.function_name
   description    = "Cryptoguard alerts of severity ${var.min_severity} or more"
-  event_bus_name = var.central_event_bus_name
+  event_bus_name = var.alert_event_bus_name
   event_pattern  = jsonencode(merge(local.alerts_pattern, { detail = { severity = local.acted_on } }))
   tags           = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "respond" {
   rule           = aws_cloudwatch_event_rule.alerts.name
-  event_bus_name = var.central_event_bus_name
+  event_bus_name = var.alert_event_bus_name
   target_id      = "responder"
   arn            = module.function.function_arn
 

@@ -49,8 +49,8 @@ variable "allowlisted_principals" {
   default     = []
 }
 
-variable "central_event_bus_name" {
-  description = "Central bus the detection function puts alerts on (output of modules/detection)."
+variable "alert_event_bus_name" {
+  description = "The alert bus the detection function puts alerts on (output alert_event_bus_name of modules/detection), which only that function may write to."
   type        = string
 }
 

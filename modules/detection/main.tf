@@ -16,7 +16,11 @@ locals {
   # Forwarded read-only events (GetServiceQuota recon) reach a rule on this bus only in this state, as on
   # the default bus where the regional rules pick them up.
   central_state = anytrue([for p in values(local.catalogue.patterns) : p.read_only]) ? "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" : "ENABLED"
-  function_name = "${var.name}-detect"
+  # What may arrive on the central bus: the AWS service events the regional rules forward, nothing else.
+  forwarded_detail_types = sort(distinct(flatten([for p in values(local.catalogue.patterns) : p.pattern["detail-type"]])))
+  function_name          = "${var.name}-detect"
+  # Known before the role exists (the alert bus policy names it, and the role's policy names the bus).
+  function_role_arn = "arn:${local.partition}:iam::${local.account_id}:role/${local.function_name}"
 }
 
 # ---- encryption ------------------------------------------------------------------------------------------
@@ -63,6 +67,9 @@ resource "aws_cloudwatch_event_bus" "central" {
   tags = var.tags
 }
 
+# Trust boundary: member accounts' rules forward AWS service events here; nobody may put anything else, in
+# this account either (a Deny binds same-account principals whatever their IAM policies allow). Customers
+# cannot put events with an aws.* source, so forged events from any account stop at this policy.
 data "aws_iam_policy_document" "bus" {
   statement {
     sid       = "AccountForwards"
@@ -71,6 +78,38 @@ data "aws_iam_policy_document" "bus" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  statement {
+    sid       = "OnlyForwardedServiceEvents"
+    effect    = "Deny"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.central.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringNotLike"
+      variable = "events:source"
+      values   = ["aws.*"]
+    }
+  }
+
+  statement {
+    sid       = "OnlyForwardedDetailTypes"
+    effect    = "Deny"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.central.arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "StringNotEquals"
+      variable = "events:detail-type"
+      values   = local.forwarded_detail_types
     }
   }
 
@@ -121,6 +160,44 @@ resource "aws_cloudwatch_event_target" "detect" {
     maximum_event_age_in_seconds = 86400
     maximum_retry_attempts       = 185
   }
+}
+
+# ---- alert bus: what the responder acts on ------------------------------------------------------------
+# Only the detection function may put events here: the responder trusts this bus, so no other principal of
+# this account (nor any other account) may write to it.
+
+resource "aws_cloudwatch_event_bus" "alerts" {
+  count = var.emit_alerts ? 1 : 0
+
+  name = "${var.name}-alerts"
+  tags = var.tags
+}
+
+data "aws_iam_policy_document" "alerts_bus" {
+  count = var.emit_alerts ? 1 : 0
+
+  statement {
+    sid       = "OnlyTheDetectionFunction"
+    effect    = "Deny"
+    actions   = ["events:PutEvents"]
+    resources = [aws_cloudwatch_event_bus.alerts[0].arn]
+    principals {
+      type        = "AWS"
+      identifiers = ["*"]
+    }
+    condition {
+      test     = "ArnNotEquals"
+      variable = "aws:PrincipalArn"
+      values   = [local.function_role_arn]
+    }
+  }
+}
+
+resource "aws_cloudwatch_event_bus_policy" "alerts" {
+  count = var.emit_alerts ? 1 : 0
+
+  event_bus_name = aws_cloudwatch_event_bus.alerts[0].name
+  policy         = data.aws_iam_policy_document.alerts_bus[0].json
 }
 
 # ---- queues --------------------------------------------------------------------------------------------
@@ -262,7 +339,7 @@ data "aws_iam_policy_document" "function" {
   }
 
   dynamic "statement" {
-    for_each = var.emit_alerts ? [aws_cloudwatch_event_bus.central.arn] : []
+    for_each = aws_cloudwatch_event_bus.alerts[*].arn
     content {
       sid       = "EmitAlerts"
       actions   = ["events:PutEvents"]
@@ -304,7 +381,7 @@ module "function" {
     STATE_TABLE           = aws_dynamodb_table.state.name
     DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
     CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
-  }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.central.name } : {})
+  }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.alerts[0].name } : {})
   tags = var.tags
 }
 

@@ -22,3 +22,8 @@ output "state_table_name" {
   description = "DynamoDB table of correlation windows and incident counters."
   value       = aws_dynamodb_table.state.name
 }
+
+output "alert_event_bus_name" {
+  description = "Bus the detection function puts every alert on, for modules/auto_response (null unless emit_alerts). Only the detection function may write to it."
+  value       = var.emit_alerts ? aws_cloudwatch_event_bus.alerts[0].name : null
+}

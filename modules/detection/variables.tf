@@ -65,7 +65,7 @@ variable "settings" {
 }
 
 variable "emit_alerts" {
-  description = "Also put every alert sent on the central bus (source cryptoguard, detail-type Cryptoguard Alert), for modules/auto_response."
+  description = "Also put every alert sent on an alert bus of its own (source cryptoguard, detail-type Cryptoguard Alert) that only the detection function may write to, for modules/auto_response."
   type        = bool
   default     = false
 }

@@ -16,6 +16,10 @@ locals {
     deny_iam_users = {
       break_glass_principal_arns = var.scps.deny_iam_users.break_glass_principal_arns
     }
+    deny_protection_tags = {
+      tag_keys              = var.scps.deny_protection_tags.tag_keys
+      exempt_principal_arns = var.scps.deny_protection_tags.exempt_principal_arns
+    }
   }
   project_roles = ["arn:aws:iam::*:role/${var.name}-*"]
   enabled       = { for name, values in local.templates : name => values if var.scps[name].enabled }
@@ -29,6 +33,7 @@ locals {
     deny_public_lambda_urls    = "Deny Lambda function URLs with AuthType NONE"
     deny_accelerated_instances = "Deny launching GPU and accelerated instance families"
     deny_iam_users             = "Deny IAM users, access keys and passwords outside break-glass roles"
+    deny_protection_tags       = "Only named roles may set or remove the tags that switch cryptoguard's protection off"
   }
 }
 

@@ -28,6 +28,14 @@ variable "scps" {
       instance_type_patterns = optional(list(string), ["p*", "g*", "inf*", "trn*", "dl*", "vt*", "f1*", "f2*"])
       exempt_account_ids     = optional(list(string), [])
     }), {})
+    # An attacker who can tag its instances cryptoguard:allow=true or opt them out of alarms switches the
+    # protection off: only the roles named here may set or remove these keys (on create too).
+    deny_protection_tags = optional(object({
+      enabled               = optional(bool, false)
+      targets               = optional(map(string), {})
+      tag_keys              = optional(list(string), ["cryptoguard:allow", "cryptoguard:alarms"])
+      exempt_principal_arns = optional(list(string), [])
+    }), {})
     deny_iam_users = optional(object({
       enabled                    = optional(bool, false)
       targets                    = optional(map(string), {})
@@ -39,6 +47,11 @@ variable "scps" {
   validation {
     condition     = !var.scps.deny_unused_regions.enabled || (length(var.allowed_regions) > 0 && length(var.scps.deny_unused_regions.exempt_principal_arns) > 0)
     error_message = "deny_unused_regions needs allowed_regions and at least one exempt principal (the role that manages GuardDuty and other regional baselines must keep working in every region)."
+  }
+
+  validation {
+    condition     = !var.scps.deny_protection_tags.enabled || (length(var.scps.deny_protection_tags.exempt_principal_arns) > 0 && length(var.scps.deny_protection_tags.tag_keys) > 0)
+    error_message = "deny_protection_tags needs the tag keys and at least one role that may still set them (the platform team's), or nobody could allow-list anything again."
   }
 
   validation {

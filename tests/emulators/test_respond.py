@@ -261,6 +261,80 @@ def test_the_whole_chain_detection_bus_rule_responder(aws, unique, monkeypatch):
     delivered = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=5, MaxNumberOfMessages=10).get("Messages", [])
     alerts = [json.loads(m["Body"]) for m in delivered]
     assert [a["detail"]["severity"] for a in alerts] == ["HIGH"]  # the MEDIUM alert does not reach the responder
+    # The alert is about the scenario's member account: the responder acts there through that account's session
+    # (the member role in production), here the emulator's one account stands in for it.
+    assert {t["account"] for t in alerts[0]["detail"]["targets"]} == {sc.ACCOUNT}
+    used: list[str] = []
+    monkeypatch.setattr(respond_handler, "_session", lambda account: used.append(account) or boto3.Session())
     report = respond_handler.handler(alerts[0])
     assert [o["status"] for o in report["outcomes"]] == ["done"] * 5
     assert all(state(i) == ("stopped", False) for i in instances)
+    assert set(used) == {sc.ACCOUNT}
+
+
+def _alert_event(account: str, targets: list[dict], about: str | None = None) -> dict:
+    from cryptoguard import patterns
+
+    pattern = patterns.infrastructure()["alerts"]
+    return {
+        "source": pattern["source"][0],
+        "detail-type": pattern["detail-type"][0],
+        "account": account,
+        "detail": {
+            "rule_id": "CG-PERSIST-001",
+            "severity": "HIGH",
+            "account": about or (targets[0]["account"] if targets else account),
+            "principal": "arn:aws:iam::111122223333:user/x",
+            "incident": "i",
+            "targets": targets,
+        },
+    }
+
+
+def test_a_forged_alert_from_a_member_account_changes_nothing(aws, monkeypatch):
+    """An attacker in a member account puts a perfect-looking alert about the security account's instance on a
+    bus: its event carries the member account, so the responder rejects it before any AWS call."""
+    from cryptoguard.handlers import respond as respond_handler
+
+    monkeypatch.setenv("RESPONSE_SETTINGS", json.dumps({"mode": "enforce"}))
+    own = respond_handler._own_account()
+    (instance,) = launch(1)
+    forged = _alert_event("999988887777", [{"kind": "instance", "id": instance, "account": own, "region": REGION}])
+    report = respond_handler.handler(forged)
+    assert "999988887777" in report["rejected"]
+    assert state(instance) == ("running", True)
+
+
+def test_an_alert_about_another_account_never_acts_on_a_same_named_resource_here(aws, monkeypatch):
+    """Without a member role, an alert about account X is reported as not acted on; the instance of the same
+    id in the responder's own account is untouched."""
+    from cryptoguard.handlers import respond as respond_handler
+
+    monkeypatch.setenv("RESPONSE_SETTINGS", json.dumps({"mode": "enforce"}))
+    monkeypatch.delenv("MEMBER_ROLE_NAME", raising=False)
+    respond_handler._session.cache_clear()
+    own = respond_handler._own_account()
+    (instance,) = launch(1)
+    event = _alert_event(own, [{"kind": "instance", "id": instance, "account": "111122223333", "region": REGION}])
+    report = respond_handler.handler(event)
+    assert [o["status"] for o in report["outcomes"]] == ["failed"]
+    assert "no MEMBER_ROLE_NAME to act in account 111122223333" in report["outcomes"][0]["detail"]
+    assert state(instance) == ("running", True)
+
+
+def test_member_accounts_are_reached_through_their_role_with_renewing_credentials(aws, monkeypatch):
+    from cryptoguard.handlers import respond as respond_handler
+
+    monkeypatch.setenv("MEMBER_ROLE_NAME", "cryptoguard-responder")
+    respond_handler._session.cache_clear()
+    session = respond_handler._session("111122223333")
+    credentials = session._session.get_credentials()
+    assert credentials.method == "sts-assume-role" and hasattr(credentials, "refresh_needed")
+    assert session.client("sts", region_name=REGION).get_caller_identity()["Arn"].startswith("arn:aws:sts::")
+    respond_handler._session.cache_clear()
+
+
+def test_a_vanished_resource_is_reported_gone_not_failed(aws):
+    gone = {"kind": "instance", "id": "i-0123456789abcdef0", "account": sc.ACCOUNT, "region": REGION}
+    outcomes = respond({"severity": "HIGH", "targets": [gone]}, "enforce")
+    assert [o.status for o in outcomes] == ["gone"]

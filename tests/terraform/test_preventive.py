@@ -20,6 +20,7 @@ KNOWN_CONDITION_KEYS = {
     "aws:PrincipalAccount",
     "lambda:FunctionUrlAuthType",
     "ec2:InstanceType",
+    "aws:TagKeys",
 }
 SEVENTEEN = [
     "us-east-1",
@@ -51,6 +52,10 @@ DEFAULTS = {
         "exempt_account_ids": [],
     },
     "deny_iam_users": {"break_glass_principal_arns": ["arn:aws:iam::*:role/BreakGlass"]},
+    "deny_protection_tags": {
+        "tag_keys": ["cryptoguard:allow", "cryptoguard:alarms"],
+        "exempt_principal_arns": ["arn:aws:iam::*:role/platform-admin"],
+    },
 }
 
 
@@ -77,9 +82,15 @@ def denied(policy: dict, action: str, context: dict, resource: str = "*") -> boo
     def condition(operator: str, key: str, wanted: list | str) -> bool:
         wanted = wanted if isinstance(wanted, list) else [wanted]
         value = context.get(key)
+        if operator.startswith("ForAnyValue:"):  # a multivalued key: any of the request's values matches
+            return any(_single(operator.split(":", 1)[1], v, wanted) for v in value or [])
         positive = operator.replace("Not", "")
         if value is None:
             return operator != positive  # negated operators match when the key is absent
+        return _single(operator, value, wanted)
+
+    def _single(operator: str, value: str, wanted: list) -> bool:
+        positive = operator.replace("Not", "")
         hit = any(value == w if positive == "StringEquals" else like(w, value) for w in wanted)
         return hit if operator == positive else not hit
 
@@ -184,3 +195,15 @@ def test_new_iam_users_and_keys_only_by_break_glass():
     assert denied(policy, "iam:CreateUser", attacker) and denied(policy, "iam:CreateAccessKey", attacker)
     assert not denied(policy, "iam:CreateUser", {"aws:PrincipalARN": "arn:aws:iam::111122223333:role/BreakGlass"})
     assert not denied(policy, "iam:CreateRole", attacker)
+
+
+def test_protection_tags_are_set_only_by_the_named_roles():
+    policy = render("deny_protection_tags", DEFAULTS["deny_protection_tags"])
+    attacker = {"aws:PrincipalARN": "arn:aws:iam::111122223333:user/ci-deploy"}
+    # Tagging its own fleet cryptoguard:allow at launch or afterwards would switch the responder off.
+    assert denied(policy, "ec2:CreateTags", {**attacker, "aws:TagKeys": ["Name", "cryptoguard:allow"]})
+    assert denied(policy, "autoscaling:CreateOrUpdateTags", {**attacker, "aws:TagKeys": ["cryptoguard:alarms"]})
+    assert denied(policy, "ec2:DeleteTags", {**attacker, "aws:TagKeys": ["cryptoguard:allow"]})
+    assert not denied(policy, "ec2:CreateTags", {**attacker, "aws:TagKeys": ["Name", "team"]})
+    admin = {"aws:PrincipalARN": "arn:aws:iam::111122223333:role/platform-admin"}
+    assert not denied(policy, "ec2:CreateTags", {**admin, "aws:TagKeys": ["cryptoguard:allow"]})

@@ -77,6 +77,16 @@ def wanted(alert: dict, settings: ResponseSettings) -> list[Target]:
     return [Target(**t) for t in alert.get("targets", []) if isinstance(t, dict) and t.get("kind") in ACTIONS]
 
 
+# Error codes that mean the resource no longer exists: reported as gone (someone was faster), not as failed.
+VANISHED = {
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "ClusterNotFoundException",
+    "ServiceNotFoundException",
+    "InvalidInstanceID.NotFound",
+}
+
+
 def describe(target: Target, settings: ResponseSettings) -> str:
     return ACTIONS[target.kind].format(instance_action=settings.instance_action, quarantine_tag=settings.quarantine_tag)
 
@@ -95,8 +105,10 @@ class Responder:
             try:
                 outcomes.append(getattr(self, f"_{target.kind}")(target))
             except Exception as exc:  # one failure must not stop the rest of the response
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code", "")
+                status = "gone" if code in VANISHED or code.endswith(".NotFound") else "failed"
                 outcomes.append(
-                    Outcome(target, describe(target, self.settings), "failed", f"{type(exc).__name__}: {exc}")
+                    Outcome(target, describe(target, self.settings), status, f"{type(exc).__name__}: {exc}")
                 )
         return outcomes
 

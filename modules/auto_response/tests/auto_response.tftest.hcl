@@ -12,7 +12,7 @@ mock_provider "archive" {}
 
 variables {
   mode                      = "dry_run"
-  central_event_bus_name    = "cryptoguard-central"
+  alert_event_bus_name      = "cryptoguard-alerts"
   regions                   = ["ap-northeast-1", "us-east-1"]
   notifications_topic_arn   = "arn:aws:sns:ap-northeast-1:222222222222:alerts"
   notifications_kms_key_arn = "arn:aws:kms:ap-northeast-1:222222222222:key/alerts"
@@ -26,8 +26,8 @@ run "it_acts_only_on_alerts_at_or_above_the_minimum_severity" {
     error_message = "HIGH and CRITICAL by default"
   }
   assert {
-    condition     = aws_cloudwatch_event_rule.alerts.event_bus_name == "cryptoguard-central"
-    error_message = "alerts are taken from the central bus"
+    condition     = aws_cloudwatch_event_rule.alerts.event_bus_name == "cryptoguard-alerts"
+    error_message = "alerts are taken from the alert bus"
   }
   assert {
     condition     = local.settings.mode == "dry_run"

@@ -85,6 +85,61 @@ run "the_organisation_may_forward_to_the_central_bus" {
   }
 }
 
+run "the_central_bus_takes_only_forwarded_aws_service_events" {
+  command = plan
+
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.bus.statement : s.effect == "Deny" && anytrue([
+        for c in s.condition : c.test == "StringNotLike" && c.variable == "events:source" && c.values == tolist(["aws.*"])
+      ])
+    ])
+    error_message = "events whose source is not an AWS service are denied, to every principal"
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.bus.statement : s.effect == "Deny" && anytrue([
+        for c in s.condition : c.variable == "events:detail-type" && toset(c.values) == toset(["AWS API Call via CloudTrail", "GuardDuty Finding"])
+      ])
+    ])
+    error_message = "only the detail-types patterns.json forwards"
+  }
+}
+
+run "alerts_travel_on_a_bus_only_the_detection_function_writes_to" {
+  command = plan
+
+  variables {
+    emit_alerts = true
+  }
+
+  assert {
+    condition     = module.function.function_name == "cryptoguard-detect" && aws_cloudwatch_event_bus.alerts[0].name == "cryptoguard-alerts"
+    error_message = "an alert bus of its own"
+  }
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.alerts_bus[0].statement : s.effect == "Deny" && anytrue([
+        for c in s.condition : c.test == "ArnNotEquals" && c.variable == "aws:PrincipalArn" && c.values == tolist(["arn:aws:iam::222222222222:role/cryptoguard-detect"])
+      ])
+    ])
+    error_message = "every principal but the detection function's role is denied PutEvents"
+  }
+  assert {
+    condition     = output.alert_event_bus_name == "cryptoguard-alerts"
+    error_message = "the responder is given the alert bus, not the central one"
+  }
+}
+
+run "no_alert_bus_without_a_responder" {
+  command = plan
+
+  assert {
+    condition     = length(aws_cloudwatch_event_bus.alerts) == 0 && output.alert_event_bus_name == null
+    error_message = "the alert bus exists only for the responder"
+  }
+}
+
 run "name_must_fit_the_resource_names" {
   command = plan
   variables {

@@ -162,3 +162,24 @@ run "declarative_policy_must_set_something" {
   }
   expect_failures = [var.ec2_declarative_policy]
 }
+
+run "protection_tags_need_a_role_that_may_still_set_them" {
+  command = plan
+  variables {
+    scps = { deny_protection_tags = { enabled = true, targets = { all = "r-abcd" } } }
+  }
+  expect_failures = [var.scps]
+}
+
+run "protection_tags_are_reserved_to_the_named_roles" {
+  command = plan
+
+  variables {
+    scps = { deny_protection_tags = { enabled = true, targets = { all = "r-abcd" }, exempt_principal_arns = ["arn:aws:iam::*:role/platform-admin"] } }
+  }
+
+  assert {
+    condition     = jsondecode(aws_organizations_policy.this["deny_protection_tags"].content).Statement[0].Condition["ForAnyValue:StringEquals"]["aws:TagKeys"] == ["cryptoguard:allow", "cryptoguard:alarms"]
+    error_message = "the allow-list and alarm opt-out keys are reserved"
+  }
+}

@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptoguard.respond.targets import MAX_TARGETS, Target, targets_of
 from cryptoguard.rules.base import Finding, Severity
 from cryptoguard.state import WindowStore
+from cryptoguard.targets import MAX_TARGETS, Target, targets_of
 
 MAX_EVENT_IDS = 20
 SUBJECT_LIMIT = 100  # SNS email subjects are cut at 100 characters

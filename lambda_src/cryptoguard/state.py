@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import bisect
 import time
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -20,44 +20,51 @@ class Entry:
     weight: int = 1
 
 
-def weight(entries: list[Entry]) -> int:
-    return sum(e.weight for e in entries)
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    """What one key recorded in one second: the summed weight, and the weight per group (a region, say).
+    CloudTrail times are whole seconds, so a window counted in buckets is exactly one counted by call."""
+
+    second: int
+    total: int
+    groups: tuple[tuple[str, int], ...] = ()
 
 
-def densest(
-    entries: list[Entry], at: datetime, window: timedelta, score: Callable[[list[Entry]], int] = weight
-) -> list[Entry]:
-    """The entries of the busiest `window`-long interval that contains `at`: "N calls within W minutes" holds
-    exactly when this scores N, whatever order the calls arrived in."""
-    ordered = sorted(entries, key=lambda e: e.at)
-    best: list[Entry] = []
-    best_score, end = 0, 0
-    for i, start in enumerate(ordered):
-        if start.at > at:
+@dataclass(frozen=True, slots=True)
+class Run:
+    """The busiest window-long run of buckets that contains a moment: its score (total weight, or the number
+    of distinct groups), its total weight, its groups, and its first and last second."""
+
+    score: int
+    total: int
+    groups: tuple[str, ...]
+    start: int
+    end: int
+
+
+def heaviest(buckets: list[Bucket], at: datetime, window: timedelta, distinct_groups: bool = False) -> Run:
+    """The busiest `window`-long run of `buckets` (in time order) that includes `at`: "N calls within W
+    minutes" holds exactly when its score is N, whatever order the calls arrived in. Two pointers over at most
+    2W seconds of buckets: the cost per call depends on the window, never on how many calls it holds."""
+    second, span = int(at.timestamp()), int(window.total_seconds())
+    best = Run(0, 0, (), second, second)
+    end, total, groups = 0, 0, Counter()
+    for i, start in enumerate(buckets):
+        if start.second > second:
             break
         end = max(end, i)
-        while end < len(ordered) and ordered[end].at <= start.at + window:
+        while end < len(buckets) and buckets[end].second <= start.second + span:
+            total += buckets[end].total
+            groups.update(dict(buckets[end].groups))
             end += 1
-        if start.at < at - window:
-            continue
-        span = ordered[i:end]
-        span_score = score(span)
-        if span_score > best_score:
-            best, best_score = span, span_score
+        if start.second >= second - span:
+            score = sum(1 for w in groups.values() if w > 0) if distinct_groups else total
+            if score > best.score:
+                run_groups = tuple(sorted(g for g, w in groups.items() if w > 0))
+                best = Run(score, total, run_groups, start.second, buckets[end - 1].second)
+        total -= start.total
+        groups.subtract(dict(start.groups))
     return best
-
-
-def busiest(
-    entries: list[Entry], at: datetime, window: timedelta, threshold: int, score: Callable[[list[Entry]], int] = weight
-) -> tuple[int, list[Entry]]:
-    """The score of the busiest `window`-long run of entries that includes `at`, and that run. Scores are
-    monotone (more entries never score less), so when everything within `window` either side scores under
-    `threshold`, no run can reach it and the search is skipped."""
-    bound = score(entries)
-    if bound < threshold:
-        return bound, entries
-    run = densest(entries, at, window, score)
-    return score(run), run
 
 
 class WindowStore(Protocol):
@@ -67,6 +74,17 @@ class WindowStore(Protocol):
 
     def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
         """The entries of `key` within `window` of `at` (either side), without adding one."""
+
+    def tally(
+        self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1, group: str = ""
+    ) -> list[Bucket]:
+        """Count `member` (once, however often it is recorded) with `weight` under `key` in the second of `at`,
+        and in `group`; return the buckets of `key` within `window` of `at`, in time order. For bursts: the
+        cost is per second of window, not per call in it."""
+
+    def members(self, key: str, start: int, end: int, limit: int) -> list[str]:
+        """Up to `limit` members tallied under `key` from second `start` to second `end`, by second and then
+        by name."""
 
     def claim(self, key: str, window: timedelta) -> bool:
         """True the first time `key` is claimed within `window`: the idempotency check that makes duplicate
@@ -116,10 +134,46 @@ class _Series:
             del self.times[:cut], self.entries[:cut]
 
 
+class _Tally:
+    """One key's buckets by second, in time order, and the members counted in each."""
+
+    __slots__ = ("seconds", "buckets", "members")
+
+    def __init__(self) -> None:
+        self.seconds: list[int] = []
+        self.buckets: dict[int, list] = {}  # second -> [total, {group: weight}]
+        self.members: dict[int, dict[str, None]] = {}  # second -> members, in arrival order
+
+    def add(self, second: int, member: str, weight: int, group: str) -> None:
+        members = self.members.get(second)
+        if members is None:
+            bisect.insort(self.seconds, second)  # at the end unless the call arrived out of order
+            members = self.members[second] = {}
+            self.buckets[second] = [0, {}]
+        if member in members:
+            return
+        members[member] = None
+        bucket = self.buckets[second]
+        bucket[0] += weight
+        if group:
+            bucket[1][group] = bucket[1].get(group, 0) + weight
+
+    def between(self, lo: int, hi: int) -> list[Bucket]:
+        seconds = self.seconds[bisect.bisect_left(self.seconds, lo) : bisect.bisect_right(self.seconds, hi)]
+        return [Bucket(s, self.buckets[s][0], tuple(sorted(self.buckets[s][1].items()))) for s in seconds]
+
+    def prune(self, before: int) -> None:
+        cut = bisect.bisect_left(self.seconds, before)
+        for second in self.seconds[:cut]:
+            del self.buckets[second], self.members[second]
+        del self.seconds[:cut]
+
+
 class MemoryStore:
     """`max_window`: the longest window any rule asks for; older entries are dropped as newer ones arrive."""
 
     def __init__(self, max_window: timedelta = timedelta(hours=2)) -> None:
+        self._tallies: dict[str, _Tally] = {}
         self._series: dict[str, _Series] = {}
         self._counters: dict[str, tuple[int, datetime]] = {}
         self._claims: dict[str, float] = {}
@@ -137,15 +191,39 @@ class MemoryStore:
             series = self._series[key] = _Series()
         series.add(Entry(member, at, weight))
         series.prune(series.times[-1] - 2 * self._max_window)
+        self._note(at)
+        return series.between(at - window, at + window)
+
+    def _note(self, at: datetime) -> None:
         self._newest = at if self._newest is None else max(self._newest, at)
         self._adds += 1
         if self._adds % 50_000 == 0:
             self._prune(self._newest)
-        return series.between(at - window, at + window)
 
     def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
         series = self._series.get(key)
         return series.between(at - window, at + window) if series else []
+
+    def tally(
+        self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1, group: str = ""
+    ) -> list[Bucket]:
+        tally = self._tallies.get(key)
+        if tally is None:
+            tally = self._tallies[key] = _Tally()
+        second, span = int(at.timestamp()), int(window.total_seconds())
+        tally.add(second, member, weight, group)
+        tally.prune(tally.seconds[-1] - 2 * int(self._max_window.total_seconds()))
+        self._note(at)
+        return tally.between(second - span, second + span)
+
+    def members(self, key: str, start: int, end: int, limit: int) -> list[str]:
+        tally = self._tallies.get(key)
+        found: list[str] = []
+        for second in tally.seconds[bisect.bisect_left(tally.seconds, start) :] if tally else []:
+            if second > end or len(found) >= limit:
+                break
+            found += sorted(tally.members[second])[: limit - len(found)]  # as DynamoDB sorts them
+        return found
 
     def claim(self, key: str, window: timedelta) -> bool:
         now = time.monotonic()
@@ -178,6 +256,8 @@ class MemoryStore:
         horizon = now - 2 * self._max_window
         for key in [k for k, s in self._series.items() if not s.times or s.times[-1] < horizon]:
             del self._series[key]
+        for key in [k for k, t in self._tallies.items() if not t.seconds or t.seconds[-1] < horizon.timestamp()]:
+            del self._tallies[key]
         for key in [k for k, (_, since) in self._counters.items() if since < horizon - self._max_window]:
             del self._counters[key]
 
@@ -220,6 +300,79 @@ class DynamoStore:
                 stamp, _, name = item["sk"]["S"].partition("#")
                 entries.append(Entry(name, datetime.fromisoformat(stamp), int(item["weight"]["N"])))
         return entries
+
+    def tally(
+        self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1, group: str = ""
+    ) -> list[Bucket]:
+        # One item per member (its condition makes a repeat count nothing) and one counter item per second,
+        # written together; reads then fetch at most one small item per second of the window.
+        second, span = int(at.timestamp()), int(window.total_seconds())
+        expires = {"N": str(int(time.time() + window.total_seconds() + 3600))}
+        names, values = {"#t": "total"}, {":w": {"N": str(weight)}, ":ttl": expires}
+        update = "ADD #t :w"
+        if group:
+            names["#g"] = f"g:{group}"
+            update += ", #g :w"
+        try:
+            self._ddb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                "pk": {"S": f"members#{key}"},
+                                "sk": {"S": f"{second:012d}#{member}"},
+                                "expires_at": expires,
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": {"pk": {"S": f"tally#{key}"}, "sk": {"S": f"{second:012d}"}},
+                            "UpdateExpression": update + " SET expires_at = if_not_exists(expires_at, :ttl)",
+                            "ExpressionAttributeNames": names,
+                            "ExpressionAttributeValues": values,
+                        }
+                    },
+                ]
+            )
+        except self._ddb.exceptions.TransactionCanceledException as exc:
+            reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+            if reasons[:1] != ["ConditionalCheckFailed"]:
+                raise  # a conflict or throttle: the caller retries the event
+        buckets = []
+        for page in self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":k": {"S": f"tally#{key}"},
+                ":lo": {"S": f"{second - span:012d}"},
+                ":hi": {"S": f"{second + span:012d}"},
+            },
+            ConsistentRead=True,
+        ):
+            for item in page["Items"]:
+                groups = tuple(sorted((k[2:], int(v["N"])) for k, v in item.items() if k.startswith("g:")))
+                buckets.append(Bucket(int(item["sk"]["S"]), int(item["total"]["N"]), groups))
+        return buckets
+
+    def members(self, key: str, start: int, end: int, limit: int) -> list[str]:
+        found: list[str] = []
+        for page in self._ddb.get_paginator("query").paginate(
+            TableName=self._table,
+            KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
+            ExpressionAttributeValues={
+                ":k": {"S": f"members#{key}"},
+                ":lo": {"S": f"{start:012d}"},
+                ":hi": {"S": f"{end:012d}#\uffff"},
+            },
+            ProjectionExpression="sk",
+            PaginationConfig={"MaxItems": limit},
+        ):
+            found += [item["sk"]["S"].split("#", 1)[1] for item in page["Items"]]
+        return found[:limit]
 
     def claim(self, key: str, window: timedelta) -> bool:
         try:

@@ -167,7 +167,8 @@ MATRIX = [
     ("sns", "Publish", 4),
     ("events", "PutEvents", 2),
     ("dynamodb", "PutItem", 1),  # the first claim
-    ("dynamodb", "PutItem", 30),  # a window entry or claim, mid-batch
+    ("dynamodb", "PutItem", 30),  # a claim or correlation entry, mid-batch
+    ("dynamodb", "TransactWriteItems", 5),  # a burst window's count
     ("dynamodb", "Query", 10),  # a window read
     ("dynamodb", "GetItem", 1),  # an incident counter read, before sending
     ("dynamodb", "UpdateItem", 1),  # an incident counter write, after its alert was sent

@@ -74,3 +74,17 @@ def test_record_envelope_carries_every_field_the_patterns_read():
 )
 def test_local_matcher_operators(condition, value, expected):
     assert patterns.matches({"detail": {"x": [condition]}}, {"detail": {"x": value}}) is expected
+
+
+def test_detection_never_imports_the_response_package():
+    """Rules, alerts and the pipeline stand alone: a deployment without the responder runs none of its code."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "lambda_src" / "cryptoguard"
+    detection = [package / "alerts.py", package / "pipeline.py", package / "targets.py", *package.glob("rules/*.py")]
+    for path in detection:
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            assert not any(n.startswith("cryptoguard.respond") for n in names), f"{path.name} imports {names}"

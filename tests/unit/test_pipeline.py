@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 
+import pytest
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
@@ -172,8 +173,31 @@ GOOD = _launch(sc.Clock("2025-01-01T00:00:00Z"))
 GOOD_MESSAGE = {"messageId": "good", "body": json.dumps(GOOD)}
 
 
+def _hostile(event: dict, shape: str, where: int) -> str:
+    """A real event with one hostile value planted at the `where`-th path: a number JSON cannot hold, an
+    integer of thousands of digits, nesting thousands deep, or a field of megabytes."""
+    text = json.dumps(mutate(event, [(where, "replace", f"@@{shape}@@")]))
+    planted = {
+        "infinity": "Infinity",
+        "nan": "NaN",
+        "overflow": "1e999",
+        "huge_int": "9" * 5000,
+        "deep": "[" * 5000 + "]" * 5000,
+        "oversized": json.dumps("x" * (2 << 20)),
+    }[shape]
+    return text.replace(f'"@@{shape}@@"', planted)
+
+
+hostile_bodies = st.builds(
+    _hostile,
+    st.sampled_from(BASES),
+    st.sampled_from(["infinity", "nan", "overflow", "huge_int", "deep", "oversized"]),
+    st.integers(0, 10_000),
+)
+
+
 @hsettings(max_examples=10_000, deadline=None, suppress_health_check=[HealthCheck.too_slow], database=None)
-@given(body=mangled_bodies())
+@given(body=mangled_bodies() | hostile_bodies)
 def test_fuzz_no_event_crashes_the_batch(body):
     good = GOOD
     messages = [{"messageId": "fuzz", "body": body}, GOOD_MESSAGE]
@@ -192,3 +216,16 @@ def test_fuzz_no_event_crashes_the_batch(body):
     assert result.failed == []
     assert parked == [m for m, _ in result.malformed]
     assert "good" not in parked
+
+
+@pytest.mark.parametrize("shape", ["infinity", "nan", "overflow", "huge_int", "deep", "oversized"])
+def test_hostile_shapes_are_set_aside_with_their_reason(shape):
+    parked = []
+    result = process(
+        [{"messageId": "bad", "body": _hostile(GOOD, shape, 3)}, GOOD_MESSAGE],
+        Context(SETTINGS),
+        lambda a: None,
+        lambda m, reason: parked.append(reason) or True,
+    )
+    assert result.failed == [] and len(parked) == 1 and parked[0]
+    assert any(f.record.event_id == GOOD["detail"]["eventID"] for f in result.findings)

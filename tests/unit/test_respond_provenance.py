@@ -10,7 +10,7 @@ import pytest
 from cryptoguard import patterns
 from cryptoguard.handlers.respond import provenance_problem, subject
 from cryptoguard.respond.actions import Outcome
-from cryptoguard.respond.targets import Target
+from cryptoguard.targets import Target
 
 OWN = "222222222222"
 MEMBER = "111122223333"

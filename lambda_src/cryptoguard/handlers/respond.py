@@ -22,7 +22,7 @@ from botocore.session import get_session
 
 from cryptoguard.patterns import infrastructure
 from cryptoguard.respond.actions import ACTIONS, SEVERITIES, Outcome, Responder, ResponseSettings, wanted
-from cryptoguard.respond.targets import Target
+from cryptoguard.targets import Target
 
 log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptoguard.respond.targets import Target
+from cryptoguard.targets import Target
 
 MODES = ("off", "dry_run", "enforce")
 SEVERITIES = ("INFO", "LOW", "MEDIUM", "HIGH", "CRITICAL")

@@ -11,9 +11,9 @@ from enum import IntEnum
 from typing import Any
 
 from cryptoguard.records import Record
-from cryptoguard.respond.targets import Target
 from cryptoguard.settings import Settings
-from cryptoguard.state import Entry, MemoryStore, WindowStore, busiest
+from cryptoguard.state import Bucket, MemoryStore, Run, WindowStore, heaviest
+from cryptoguard.targets import Target
 
 
 class Severity(IntEnum):
@@ -119,17 +119,19 @@ class Context:
     def key(self, family: str, record: Record) -> str:
         return f"{family}|{record.account}|{record.principal}"
 
-    def window(self, family: str, record: Record, member: str, minutes: int, weight_: int = 1) -> list[Entry]:
-        """Record this call of the principal's; return its calls of this family within `minutes` either side."""
-        return self.store.add(self.key(family, record), member, record.event_time, self.minutes(minutes), weight_)
-
     def burst(
-        self, family: str, record: Record, member: str, minutes: int, threshold: int, weight_: int = 1
-    ) -> tuple[int, list[Entry]]:
-        """Record this call and return the weight of the busiest `minutes`-long run of such calls including it,
-        and that run."""
-        entries = self.window(family, record, member, minutes, weight_)
-        return busiest(entries, record.event_time, self.minutes(minutes), threshold)
+        self, family: str, record: Record, member: str, minutes: int, weight_: int = 1, group: str = ""
+    ) -> list[Bucket]:
+        """Count this call of the principal's (`member` once, with `weight_`, in `group`); return the
+        per-second buckets of such calls within `minutes` either side, for `heaviest`."""
+        return self.store.tally(
+            self.key(family, record), member, record.event_time, self.minutes(minutes), weight_, group
+        )
+
+    def busiest(self, family: str, record: Record, member: str, minutes: int, weight_: int = 1) -> Run:
+        """Count this call and return the busiest `minutes`-long run of such calls that includes it."""
+        buckets = self.burst(family, record, member, minutes, weight_)
+        return heaviest(buckets, record.event_time, self.minutes(minutes))
 
 
 Check = Callable[[Record, Context], Iterator[Finding]]

@@ -17,7 +17,7 @@ from cryptoguard.indicators import (
 )
 from cryptoguard.records import Record
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
-from cryptoguard.state import Entry, busiest, weight
+from cryptoguard.state import heaviest
 
 UNUSED_REGION = Rule(
     "CG-REGION-001",
@@ -119,26 +119,24 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     if count >= s.max_instances_per_call:
         yield LARGE_LAUNCH.finding(record, {**base, "threshold": s.max_instances_per_call})
     # One write, two readings of the same window: instances in it, and regions they span.
-    entries = ctx.window("launch", record, f"{record.region}/{record.event_id}", s.launch_window_minutes, count)
+    buckets = ctx.burst("launch", record, record.event_id, s.launch_window_minutes, count, record.region)
     window = ctx.minutes(s.launch_window_minutes)
-    total, _ = busiest(entries, record.event_time, window, s.max_instances_per_window)
+    total = heaviest(buckets, record.event_time, window).score
     if total >= s.max_instances_per_window:
         yield LAUNCH_BURST.finding(
             record, {**base, "instances_in_window": total, "window_minutes": s.launch_window_minutes}, subject="window"
         )
-    spread, run = busiest(entries, record.event_time, window, s.multi_region_launch_threshold, _region_count)
-    if spread >= s.multi_region_launch_threshold:
-        regions = sorted({e.member.split("/", 1)[0] for e in run})
-        total = weight(run)
+    spread = heaviest(buckets, record.event_time, window, distinct_groups=True)
+    if spread.score >= s.multi_region_launch_threshold:
         yield MULTI_REGION.finding(
             record,
-            {"regions": regions, "instances_in_window": total, "window_minutes": s.launch_window_minutes},
+            {
+                "regions": list(spread.groups),
+                "instances_in_window": spread.total,
+                "window_minutes": s.launch_window_minutes,
+            },
             subject="regions",
         )
-
-
-def _region_count(entries: list[Entry]) -> int:
-    return len({e.member.split("/", 1)[0] for e in entries})
 
 
 def _auto_scaling(record: Record, ctx: Context) -> Iterator[Finding]:

@@ -96,9 +96,7 @@ def _services(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     if record.event_name == "CreateCluster":
-        clusters, _ = ctx.burst(
-            "ecs-cluster", record, record.event_id, s.burst_window_minutes, s.cluster_burst_threshold
-        )
+        clusters = ctx.busiest("ecs-cluster", record, record.event_id, s.burst_window_minutes).score
         if clusters >= s.cluster_burst_threshold:
             yield CLUSTER_BURST.finding(
                 record, {"clusters_in_window": clusters, "window_minutes": s.burst_window_minutes}

@@ -41,7 +41,7 @@ def _bursts(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     family, rule, setting = spec
     threshold = getattr(ctx.settings, setting)
-    calls, _ = ctx.burst(family, record, record.event_id, ctx.settings.burst_window_minutes, threshold)
+    calls = ctx.busiest(family, record, record.event_id, ctx.settings.burst_window_minutes).score
     if calls >= threshold:
         yield rule.finding(
             record,

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from cryptoguard.records import Record
-from cryptoguard.respond.targets import Target
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
+from cryptoguard.targets import MAX_TARGETS, Target
 
 TERMINATION_PROTECTION = Rule(
     "CG-PERSIST-001",
@@ -68,20 +68,15 @@ def _termination_protection(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     s = ctx.settings
     instance = str(record.request.get("instanceId", ""))
-    protected, run = ctx.burst(
-        "termination-protection",
-        record,
-        instance or record.event_id,
-        s.burst_window_minutes,
-        s.termination_protection_burst_threshold,
-    )
+    run = ctx.busiest("termination-protection", record, instance or record.event_id, s.burst_window_minutes)
+    protected = run.score
     burst = protected >= s.termination_protection_burst_threshold
-    # The escalated finding carries every instance of the burst, so acting on it contains them all.
-    targets = (
-        tuple(Target("instance", e.member, record.account, record.region) for e in run if e.member.startswith("i-"))
-        if burst
-        else ()
+    # The escalated finding carries every instance of the burst (as many as an alert holds), so acting on it
+    # contains them all.
+    members = (
+        ctx.store.members(ctx.key("termination-protection", record), run.start, run.end, MAX_TARGETS) if burst else []
     )
+    targets = tuple(Target("instance", m, record.account, record.region) for m in members if m.startswith("i-"))
     yield TERMINATION_PROTECTION.finding(
         record,
         {"instance_id": instance, "protected_in_window": protected, "window_minutes": s.burst_window_minutes},

@@ -53,9 +53,7 @@ def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
         if record.error_code == DRY_RUN:
             yield DRY_RUN_PROBE.finding(record, {"api": record.event_name})
         else:
-            lookups, _ = ctx.burst(
-                "quota", record, record.event_id, s.burst_window_minutes, s.quota_recon_burst_threshold
-            )
+            lookups = ctx.busiest("quota", record, record.event_id, s.burst_window_minutes).score
             if lookups >= s.quota_recon_burst_threshold:
                 yield QUOTA_RECON.finding(
                     record,

@@ -133,7 +133,9 @@ module "cost_notifications" {
   name            = "${var.name}-cost-alerts"
   email_addresses = var.notifications.email_addresses
   https_endpoints = var.notifications.https_endpoints
-  tags            = local.tags
+  # The Slack workspace must be authorised in the management account's Chatbot console too.
+  slack = var.notifications.slack
+  tags  = local.tags
 }
 
 module "cost" {

@@ -4,7 +4,20 @@ data "aws_partition" "current" {}
 locals {
   kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
   account_id        = data.aws_caller_identity.current.account_id
-  topic_arn         = "arn:${data.aws_partition.current.partition}:sns:${data.aws_region.current.region}:${local.account_id}:${var.name}"
+  partition         = data.aws_partition.current.partition
+  topic_arn         = "arn:${local.partition}:sns:${data.aws_region.current.region}:${local.account_id}:${var.name}"
+  # Each publisher is bound to this account's own resources, so another account's rule, alarm or budget that
+  # names this topic is refused. EventBridge and CloudWatch send the ARN of the rule or alarm; Budgets and
+  # Cost Anomaly Detection send the account.
+  source_bindings = {
+    "events.amazonaws.com"     = { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${local.partition}:events:*:${local.account_id}:rule/*"] }
+    "cloudwatch.amazonaws.com" = { test = "ArnLike", variable = "aws:SourceArn", values = ["arn:${local.partition}:cloudwatch:*:${local.account_id}:alarm:*"] }
+  }
+  publishers = {
+    for p in var.publisher_service_principals : p => lookup(local.source_bindings, p, {
+      test = "StringEquals", variable = "aws:SourceAccount", values = [local.account_id]
+    })
+  }
 }
 
 data "aws_region" "current" {}
@@ -22,6 +35,7 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
+  # Publishers use the key only for this topic: SNS puts the topic's ARN in the encryption context.
   statement {
     sid       = "AlertPublishersUseKey"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
@@ -29,6 +43,11 @@ data "aws_iam_policy_document" "key" {
     principals {
       type        = "Service"
       identifiers = var.publisher_service_principals
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "kms:EncryptionContext:aws:sns:topicArn"
+      values   = [local.topic_arn]
     }
   }
 }
@@ -63,15 +82,21 @@ data "aws_iam_policy_document" "topic" {
     }
   }
 
-  # No aws:SourceAccount condition: not every publisher here sends it (EventBridge and Cost Anomaly
-  # Detection do not, as documented), and a missing key would silently drop alerts.
-  statement {
-    sid       = "AlertPublishers"
-    actions   = ["sns:Publish"]
-    resources = [local.topic_arn]
-    principals {
-      type        = "Service"
-      identifiers = var.publisher_service_principals
+  dynamic "statement" {
+    for_each = local.publishers
+    content {
+      sid       = "Publish${replace(title(replace(split(".", statement.key)[0], "-", " ")), " ", "")}"
+      actions   = ["sns:Publish"]
+      resources = [local.topic_arn]
+      principals {
+        type        = "Service"
+        identifiers = [statement.key]
+      }
+      condition {
+        test     = statement.value.test
+        variable = statement.value.variable
+        values   = statement.value.values
+      }
     }
   }
 

@@ -20,6 +20,7 @@ import boto3
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
 
+from cryptoguard.notify import sns_subject
 from cryptoguard.patterns import infrastructure
 from cryptoguard.respond.actions import ACTIONS, SEVERITIES, Outcome, Responder, ResponseSettings, wanted
 from cryptoguard.targets import Target
@@ -105,7 +106,7 @@ def subject(rule_id: str, outcomes: list[Outcome], mode: str) -> str:
     order = ("failed", "done", "planned", "unchanged", "gone", "allowlisted")
     parts = ", ".join(f"{counts[s]} {s}" for s in order if counts[s])
     prefix = "[RESPONSE DRY RUN]" if mode == "dry_run" else "[RESPONSE]"
-    return f"{prefix} {rule_id}: {parts}"[:100]
+    return sns_subject(f"{prefix} {rule_id}: {parts}")
 
 
 def handler(event: Any, _context: Any = None) -> dict[str, Any]:

@@ -32,8 +32,38 @@ run "the_topic_is_encrypted_with_a_key_its_publishers_may_use" {
     error_message = "EventBridge, Budgets, Cost Anomaly Detection and CloudWatch alarms publish to the topic"
   }
   assert {
-    condition     = one([for s in data.aws_iam_policy_document.topic.statement : s.resources if s.sid == "AlertPublishers"]) == toset(["arn:aws:sns:ap-northeast-1:222222222222:cryptoguard-alerts"])
+    condition     = alltrue([for s in data.aws_iam_policy_document.topic.statement : s.resources == toset(["arn:aws:sns:ap-northeast-1:222222222222:cryptoguard-alerts"]) if startswith(s.sid, "Publish")])
     error_message = "publishers may publish to this topic only"
+  }
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.topic.statement : length(s.condition) == 1 if startswith(s.sid, "Publish")
+    ]) && length([for s in data.aws_iam_policy_document.topic.statement : s if startswith(s.sid, "Publish")]) == 4
+    error_message = "one statement per publishing service, each bound to its source"
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.topic.statement : anytrue([
+        for c in s.condition : c.variable == "aws:SourceArn" && c.values == tolist(["arn:aws:events:*:222222222222:rule/*"])
+      ]) if s.sid == "PublishEvents"
+    ])
+    error_message = "EventBridge may publish only from this account's rules"
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.topic.statement : anytrue([
+        for c in s.condition : c.variable == "aws:SourceAccount" && c.values == tolist(["222222222222"])
+      ]) if s.sid == "PublishBudgets"
+    ])
+    error_message = "Budgets may publish only for this account"
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.key.statement : anytrue([
+        for c in s.condition : c.variable == "kms:EncryptionContext:aws:sns:topicArn" && c.values == tolist(["arn:aws:sns:ap-northeast-1:222222222222:cryptoguard-alerts"])
+      ]) if s.sid == "AlertPublishersUseKey"
+    ])
+    error_message = "publishers use the key for this topic only"
   }
   assert {
     condition     = toset(keys(aws_sns_topic_subscription.email)) == toset(var.email_addresses)

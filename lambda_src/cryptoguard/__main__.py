@@ -36,7 +36,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         try:
             data[key] = json.loads(raw)
         except json.JSONDecodeError:
-            data[key] = raw.split(",") if "," in raw else raw
+            data[key] = raw  # text: the settings loader types it (a list splits on commas)
     try:
         return Settings.from_mapping(data)
     except (TypeError, ValueError) as exc:

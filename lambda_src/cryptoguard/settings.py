@@ -10,6 +10,64 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 
+def coerce(name: str, kind: Any, value: Any) -> Any:
+    """`value` as the setting's type, from JSON (Terraform, --config) or text (--set, environment): lists
+    from JSON arrays or comma-separated text, whole numbers for counts, finite numbers for thresholds. A
+    wrong type is an error that names the setting, never a silent guess."""
+    kind = kind if isinstance(kind, str) else getattr(kind, "__name__", str(kind))
+    if kind.startswith("tuple"):
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) and v for v in value):
+            raise ValueError(f"setting {name} must be a list of text (JSON array or comma-separated), got {value!r}")
+        return tuple(value)
+    if kind in ("int", "float"):
+        number = value
+        if isinstance(value, str):
+            try:
+                number = float(value) if kind == "float" or "." in value else int(value)
+            except ValueError:
+                raise ValueError(f"setting {name} must be a number, got {value!r}") from None
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int | float)
+            or number != number
+            or number in (float("inf"), float("-inf"))
+        ):
+            raise ValueError(f"setting {name} must be a number, got {value!r}")
+        if kind == "int" and number != int(number):
+            raise ValueError(f"setting {name} must be a whole number, got {value!r}")
+        if number < 0:
+            raise ValueError(f"setting {name} must not be negative, got {value!r}")
+        return int(number) if kind == "int" else float(number)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise ValueError(f"setting {name} must be text, got {value!r}")
+        return value
+    raise TypeError(f"setting {name}: no loader for type {kind}")
+
+
+def known_fields(cls: Any, data: Any, what: str) -> dict[str, Any]:
+    """The mapping's entries, after checking it is one and names only fields of `cls`."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{what} must be a JSON object of names and values, got {type(data).__name__}")
+    known = {f.name for f in fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"unknown {what}: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    return dict(data)
+
+
+def json_from_env(variable: str) -> Any:
+    raw = os.environ.get(variable, "").strip()
+    if not raw:
+        return {}
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{variable} is not JSON: {exc}") from None
+
+
 @dataclass(frozen=True)
 class Settings:
     # Regions the organisation uses; write activity elsewhere is an alert. Empty: the region rule is off.
@@ -46,24 +104,18 @@ class Settings:
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            value = getattr(self, f.name)
-            if isinstance(value, list):
-                object.__setattr__(self, f.name, tuple(value))
-            if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-                raise ValueError(f"setting {f.name} must not be negative, got {value}")
+            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
+        if not 1 <= self.guardduty_severity_threshold <= 10:
+            severity = self.guardduty_severity_threshold
+            raise ValueError(f"setting guardduty_severity_threshold is a GuardDuty severity (1 to 10), got {severity}")
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any]) -> Settings:
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"unknown settings: {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
+        return cls(**known_fields(cls, data, "settings"))
 
     @classmethod
     def from_env(cls, variable: str = "CRYPTOGUARD_SETTINGS") -> Settings:
-        raw = os.environ.get(variable, "").strip()
-        return cls.from_mapping(json.loads(raw)) if raw else cls()
+        return cls.from_mapping(json_from_env(variable))
 
     def as_dict(self) -> dict[str, Any]:
         return {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(self).items()}

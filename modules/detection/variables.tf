@@ -58,9 +58,25 @@ variable "settings" {
   })
   default = {}
 
+  # The same rules as the Python loader (cryptoguard/settings.py), so a bad value fails at plan, not in the Lambda.
   validation {
     condition     = alltrue([for v in values(var.settings) : try(v >= 0, true)])
     error_message = "Numeric settings must not be negative."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.settings : try(floor(v) == v, true) if k != "guardduty_severity_threshold"])
+    error_message = "Count and minute settings must be whole numbers (only guardduty_severity_threshold takes a fraction)."
+  }
+
+  validation {
+    condition     = var.settings.guardduty_severity_threshold == null || try(var.settings.guardduty_severity_threshold >= 1 && var.settings.guardduty_severity_threshold <= 10, false)
+    error_message = "settings.guardduty_severity_threshold is a GuardDuty severity: between 1 and 10."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.settings : alltrue([for item in v : length(trimspace(item)) > 0]) if v != null && can(tolist(v))])
+    error_message = "List settings (regions, families, registries, images, principals) must not hold empty strings."
   }
 }
 

@@ -7,13 +7,12 @@ Modes: off (nothing), dry_run (report the exact actions that enforce would take)
 from __future__ import annotations
 
 import fnmatch
-import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any
 
+from cryptoguard.settings import coerce, json_from_env, known_fields
 from cryptoguard.targets import Target
 
 MODES = ("off", "dry_run", "enforce")
@@ -30,6 +29,8 @@ class ResponseSettings:
     allowlisted_principals: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
         if self.mode not in MODES:
             raise ValueError(f"response mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.instance_action not in ("stop", "terminate"):
@@ -39,11 +40,7 @@ class ResponseSettings:
 
     @classmethod
     def from_env(cls, variable: str = "RESPONSE_SETTINGS") -> ResponseSettings:
-        raw = json.loads(os.environ.get(variable) or "{}")
-        unknown = sorted(set(raw) - {f.name for f in fields(cls)})
-        if unknown:
-            raise ValueError(f"unknown response settings: {', '.join(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()})
+        return cls(**known_fields(cls, json_from_env(variable), "response settings"))
 
 
 @dataclass(frozen=True)

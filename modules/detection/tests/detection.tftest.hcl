@@ -164,6 +164,30 @@ run "settings_are_not_negative" {
   expect_failures = [var.settings]
 }
 
+run "count_settings_are_whole_numbers" {
+  command = plan
+  variables {
+    settings = { max_asg_size = 2.5 }
+  }
+  expect_failures = [var.settings]
+}
+
+run "severity_threshold_is_a_guardduty_severity" {
+  command = plan
+  variables {
+    settings = { guardduty_severity_threshold = 12 }
+  }
+  expect_failures = [var.settings]
+}
+
+run "list_settings_hold_no_empty_strings" {
+  command = plan
+  variables {
+    settings = { allowlisted_principals = [""] }
+  }
+  expect_failures = [var.settings]
+}
+
 run "batch_size_within_the_event_source_limit" {
   command = plan
   variables {

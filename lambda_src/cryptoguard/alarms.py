@@ -12,11 +12,10 @@ so no topic is needed per region."""
 
 from __future__ import annotations
 
-import json
-import os
 from dataclasses import dataclass, fields
 
 from cryptoguard.indicators import family_prefix
+from cryptoguard.settings import coerce, json_from_env, known_fields
 
 GPU_FAMILIES = ("p", "g", "gr", "dl", "vt")
 
@@ -35,14 +34,14 @@ class AlarmSettings:
     network_minutes: int = 30
     regions: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
+
     @classmethod
     def from_env(cls, variable: str = "ALARM_SETTINGS") -> AlarmSettings:
-        raw = json.loads(os.environ.get(variable) or "{}")
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(raw) - known)
-        if unknown:
-            raise ValueError(f"unknown alarm settings: {', '.join(unknown)}")
-        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in raw.items() if v is not None})
+        raw = known_fields(cls, json_from_env(variable), "alarm settings")
+        return cls(**{k: v for k, v in raw.items() if v is not None})
 
 
 def alarm_names(settings: AlarmSettings, instance_id: str) -> list[str]:

@@ -2,13 +2,15 @@ data "aws_caller_identity" "current" {}
 data "aws_partition" "current" {}
 
 locals {
-  account_id     = data.aws_caller_identity.current.account_id
-  partition      = data.aws_partition.current.partition
-  home_region    = var.home_region # an input: the remote regions decide for_each, so they must be known at plan
-  remote_regions = toset([for r in var.regions : r if r != local.home_region])
-  home_bus_arn   = "arn:${local.partition}:events:${local.home_region}:${local.account_id}:event-bus/default"
-  function_name  = "${var.name}-instance-alarms"
-  alarm_settings = merge(var.instance_alarms, { prefix = var.name, regions = var.regions })
+  account_id              = data.aws_caller_identity.current.account_id
+  partition               = data.aws_partition.current.partition
+  home_region             = var.home_region # an input: the remote regions decide for_each, so they must be known at plan
+  remote_regions          = toset([for r in var.regions : r if r != local.home_region])
+  home_bus_arn            = "arn:${local.partition}:events:${local.home_region}:${local.account_id}:event-bus/default"
+  function_name           = "${var.name}-instance-alarms"
+  timeout_seconds         = 300
+  batching_window_seconds = 20
+  alarm_settings          = merge(var.instance_alarms, { prefix = var.name, regions = var.regions })
 
   # Two kinds of events travel to the home region: instance state changes (for the provisioner) and the
   # state changes of this module's alarms (for the alert topic).
@@ -64,6 +66,12 @@ data "aws_iam_policy_document" "function" {
     actions   = ["cloudwatch:DescribeAlarms"]
     resources = ["*"]
   }
+
+  statement {
+    sid       = "ConsumeStateChanges"
+    actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+    resources = [aws_sqs_queue.state_changes.arn]
+  }
 }
 
 module "function" {
@@ -74,6 +82,7 @@ module "function" {
   handler            = "cryptoguard.handlers.instance_alarms.handler"
   policy_json        = data.aws_iam_policy_document.function.json
   environment        = { ALARM_SETTINGS = jsonencode(local.alarm_settings) }
+  timeout            = local.timeout_seconds
   log_retention_days = var.log_retention_days
   tags               = var.tags
 }
@@ -109,11 +118,64 @@ resource "aws_cloudwatch_event_target" "forward" {
   role_arn  = module.forwarding_role[0].role_arn
 }
 
-# In the home region the same rules also match what the other regions forwarded.
+# In the home region the same rules also match what the other regions forwarded. State changes queue up, so
+# a fleet of thousands reaches the provisioner in batches (one DescribeInstances per 1,000), not one
+# invocation per instance; a batch that fails is retried, then set aside in the dead-letter queue.
 resource "aws_cloudwatch_event_target" "provisioner" {
   rule      = aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].name
-  target_id = "provisioner"
-  arn       = module.function.function_arn
+  target_id = "provisioner-queue"
+  arn       = aws_sqs_queue.state_changes.arn
+}
+
+resource "aws_sqs_queue" "state_changes_dlq" {
+  name                      = "${var.name}-instance-state-dlq"
+  sqs_managed_sse_enabled   = true
+  message_retention_seconds = 1209600
+  tags                      = var.tags
+}
+
+resource "aws_sqs_queue" "state_changes" {
+  name                       = "${var.name}-instance-state"
+  sqs_managed_sse_enabled    = true
+  visibility_timeout_seconds = 6 * local.timeout_seconds + local.batching_window_seconds # as AWS advises
+  redrive_policy             = jsonencode({ deadLetterTargetArn = aws_sqs_queue.state_changes_dlq.arn, maxReceiveCount = 5 })
+  tags                       = var.tags
+}
+
+data "aws_iam_policy_document" "state_changes" {
+  statement {
+    sid       = "HomeRuleDelivers"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.state_changes.arn]
+    principals {
+      type        = "Service"
+      identifiers = ["events.amazonaws.com"]
+    }
+    condition {
+      test     = "ArnEquals"
+      variable = "aws:SourceArn"
+      values   = [aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].arn]
+    }
+  }
+}
+
+resource "aws_sqs_queue_policy" "state_changes" {
+  queue_url = aws_sqs_queue.state_changes.id
+  policy    = data.aws_iam_policy_document.state_changes.json
+}
+
+resource "aws_lambda_event_source_mapping" "state_changes" {
+  event_source_arn                   = aws_sqs_queue.state_changes.arn
+  function_name                      = module.function.function_arn
+  batch_size                         = 1000
+  maximum_batching_window_in_seconds = local.batching_window_seconds
+  function_response_types            = ["ReportBatchItemFailures"]
+
+  scaling_config {
+    maximum_concurrency = 2 # alarms are per region and idempotent: two at a time keeps CloudWatch unthrottled
+  }
+
+  tags = var.tags
 }
 
 resource "aws_cloudwatch_event_target" "alert" {
@@ -147,7 +209,6 @@ resource "aws_cloudwatch_event_target" "reconcile" {
 
 resource "aws_lambda_permission" "events" {
   for_each = {
-    instances = aws_cloudwatch_event_rule.regional["${local.home_region}/instances"].arn
     reconcile = aws_cloudwatch_event_rule.reconcile.arn
   }
 

@@ -54,6 +54,23 @@ run "other_regions_forward_to_the_home_region" {
   }
 }
 
+run "state_changes_reach_the_provisioner_in_batches_through_a_queue" {
+  command = plan
+
+  assert {
+    condition     = aws_lambda_event_source_mapping.state_changes.batch_size == 1000 && contains(aws_lambda_event_source_mapping.state_changes.function_response_types, "ReportBatchItemFailures")
+    error_message = "batches of up to 1,000 state changes, failures retried one by one"
+  }
+  assert {
+    condition     = aws_sqs_queue.state_changes.visibility_timeout_seconds == 6 * 300 + 20
+    error_message = "the queue's visibility timeout follows the function timeout and batching window"
+  }
+  assert {
+    condition     = aws_cloudwatch_event_target.provisioner.target_id == "provisioner-queue" && !contains(keys(aws_lambda_permission.events), "instances")
+    error_message = "the instance rule feeds the queue, not the function directly"
+  }
+}
+
 run "the_provisioner_gets_the_alarm_settings" {
   command = plan
 

@@ -12,10 +12,10 @@ so no topic is needed per region."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from cryptoguard.indicators import family_prefix
-from cryptoguard.settings import coerce, json_from_env, known_fields
+from cryptoguard.settings import coerce_fields, json_from_env, known_fields
 
 GPU_FAMILIES = ("p", "g", "gr", "dl", "vt")
 
@@ -35,8 +35,7 @@ class AlarmSettings:
     regions: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
+        coerce_fields(self)
 
     @classmethod
     def from_env(cls, variable: str = "ALARM_SETTINGS") -> AlarmSettings:

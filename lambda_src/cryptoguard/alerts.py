@@ -14,7 +14,7 @@ from cryptoguard.state import WindowStore
 from cryptoguard.targets import MAX_TARGETS, Target, targets_of
 
 MAX_EVENT_IDS = 20
-SUBJECT_LIMIT = 100  # SNS email subjects are cut at 100 characters
+SUBJECT_LIMIT = 99  # SNS subjects must be under 100 characters
 # Re-notify an open incident only when its count reaches one of these, so a flood stays a handful of messages.
 RENOTIFY_AT = (100, 1000, 10000)
 

@@ -9,10 +9,9 @@ import json
 from typing import Any
 from urllib.parse import quote
 
-from cryptoguard.alerts import Alert
+from cryptoguard.alerts import SUBJECT_LIMIT, Alert
 from cryptoguard.patterns import infrastructure
 
-SUBJECT_LIMIT = 99  # SNS: under 100 characters
 ICONS = {"CRITICAL": ":rotating_light:", "HIGH": ":red_circle:", "MEDIUM": ":large_orange_circle:"}
 
 

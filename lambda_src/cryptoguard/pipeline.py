@@ -167,5 +167,5 @@ def process(
                 ctx.store.claim_for(claim, DUPLICATE_WINDOW)
         except Exception:  # the lease ends by itself; a redelivery is then evaluated again, never lost
             log.exception(json.dumps({"message": "claim not settled", "message_id": message_id}))
-    result.failed = [m for m in dict.fromkeys([*result.failed, *(m for m in claims if m in unsent)])]
+    result.failed = list(dict.fromkeys([*result.failed, *(m for m in claims if m in unsent)]))
     return result

@@ -47,6 +47,12 @@ def coerce(name: str, kind: Any, value: Any) -> Any:
     raise TypeError(f"setting {name}: no loader for type {kind}")
 
 
+def coerce_fields(instance: Any) -> None:
+    """Type every field of a frozen settings dataclass in place (its __post_init__ calls this)."""
+    for f in fields(instance):
+        object.__setattr__(instance, f.name, coerce(f.name, f.type, getattr(instance, f.name)))
+
+
 def known_fields(cls: Any, data: Any, what: str) -> dict[str, Any]:
     """The mapping's entries, after checking it is one and names only fields of `cls`."""
     if not isinstance(data, dict):
@@ -103,8 +109,7 @@ class Settings:
     guardduty_severity_threshold: float = 7.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
+        coerce_fields(self)
         if not 1 <= self.guardduty_severity_threshold <= 10:
             severity = self.guardduty_severity_threshold
             raise ValueError(f"setting guardduty_severity_threshold is a GuardDuty severity (1 to 10), got {severity}")

@@ -142,17 +142,17 @@ class _Tally:
     def __init__(self) -> None:
         self.seconds: list[int] = []
         self.buckets: dict[int, list] = {}  # second -> [total, {group: weight}]
-        self.members: dict[int, dict[str, None]] = {}  # second -> members, in arrival order
+        self.members: dict[int, set[str]] = {}  # second -> members counted in it
 
     def add(self, second: int, member: str, weight: int, group: str) -> None:
         members = self.members.get(second)
         if members is None:
             bisect.insort(self.seconds, second)  # at the end unless the call arrived out of order
-            members = self.members[second] = {}
+            members = self.members[second] = set()
             self.buckets[second] = [0, {}]
         if member in members:
             return
-        members[member] = None
+        members.add(member)
         bucket = self.buckets[second]
         bucket[0] += weight
         if group:

@@ -81,35 +81,26 @@ data "aws_iam_policy_document" "bus" {
     }
   }
 
-  statement {
-    sid       = "OnlyForwardedServiceEvents"
-    effect    = "Deny"
-    actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.central.arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
+  # One Deny per property: either one off makes the event refused.
+  dynamic "statement" {
+    for_each = {
+      OnlyForwardedServiceEvents = { test = "StringNotLike", variable = "events:source", values = ["aws.*"] }
+      OnlyForwardedDetailTypes   = { test = "StringNotEquals", variable = "events:detail-type", values = local.forwarded_detail_types }
     }
-    condition {
-      test     = "StringNotLike"
-      variable = "events:source"
-      values   = ["aws.*"]
-    }
-  }
-
-  statement {
-    sid       = "OnlyForwardedDetailTypes"
-    effect    = "Deny"
-    actions   = ["events:PutEvents"]
-    resources = [aws_cloudwatch_event_bus.central.arn]
-    principals {
-      type        = "AWS"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "StringNotEquals"
-      variable = "events:detail-type"
-      values   = local.forwarded_detail_types
+    content {
+      sid       = statement.key
+      effect    = "Deny"
+      actions   = ["events:PutEvents"]
+      resources = [aws_cloudwatch_event_bus.central.arn]
+      principals {
+        type        = "AWS"
+        identifiers = ["*"]
+      }
+      condition {
+        test     = statement.value.test
+        variable = statement.value.variable
+        values   = statement.value.values
+      }
     }
   }
 

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cryptoguard.settings import coerce, json_from_env, known_fields
+from cryptoguard.settings import coerce_fields, json_from_env, known_fields
 from cryptoguard.targets import Target
 
 MODES = ("off", "dry_run", "enforce")
@@ -29,8 +29,7 @@ class ResponseSettings:
     allowlisted_principals: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            object.__setattr__(self, f.name, coerce(f.name, f.type, getattr(self, f.name)))
+        coerce_fields(self)
         if self.mode not in MODES:
             raise ValueError(f"response mode must be one of {', '.join(MODES)}, got {self.mode!r}")
         if self.instance_action not in ("stop", "terminate"):

@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 SETUP_STAMP := .venv/.setup-done
-SETUP_INPUTS := scripts/setup.sh requirements/dev.txt requirements/localstack.txt requirements/checkov.txt pyproject.toml tools/tfstandin/build.py tools/tfstandin/schema.py tools/tfstandin/responses.py
+SETUP_INPUTS := scripts/setup.sh requirements/dev.txt requirements/localstack.txt requirements/checkov.txt requirements/lambda-runtime.txt tools/lambda_host/pyproject.toml pyproject.toml tools/tfstandin/build.py tools/tfstandin/schema.py tools/tfstandin/responses.py
 
 .PHONY: setup demo test validate lint emulators docs bench clean
 

@@ -50,6 +50,16 @@ venv .venv "$PY311" requirements/dev.txt
 step "LocalStack environment .venv-localstack ($("$PY313" --version))"
 venv .venv-localstack "$PY313" requirements/localstack.txt
 
+# LocalStack invokes the pipeline's functions through this project's host-process executor (no Docker), in a
+# Python that holds only what the Lambda runtime holds.
+if ! .venv-localstack/bin/python -c 'import cryptoguard_lambda_host' 2>/dev/null; then
+  .venv-localstack/bin/python -m pip install --quiet --disable-pip-version-check --no-deps -e tools/lambda_host \
+    || die "could not install the host-process Lambda executor into .venv-localstack"
+fi
+
+step "Lambda runtime environment .venv-lambda ($("$PY313" --version))"
+venv .venv-lambda "$PY313" requirements/lambda-runtime.txt
+
 step "checkov environment .venv-checkov"
 venv .venv-checkov "$PY311" requirements/checkov.txt
 

@@ -137,6 +137,10 @@ def localstack_python() -> Path:
     return Path(os.environ.get("CRYPTOGUARD_LOCALSTACK_PYTHON", ROOT / ".venv-localstack" / "bin" / "python"))
 
 
+def lambda_python() -> Path:
+    return Path(os.environ.get("CRYPTOGUARD_LAMBDA_PYTHON", ROOT / ".venv-lambda" / "bin" / "python"))
+
+
 def _wait(name: str, proc: subprocess.Popen, url: str, log: Path, ready, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -157,8 +161,9 @@ def start(timeout: float = 90.0) -> Emulators:
         emu.versions = _versions(emu)
         return emu
     python = localstack_python()
-    if not python.exists():
-        raise EmulatorError(f"LocalStack's Python ({python}) is missing: run `make setup`")
+    for needed in (python, lambda_python()):
+        if not needed.exists():
+            raise EmulatorError(f"{needed} is missing: run `make setup`")
     workdir = tempfile.TemporaryDirectory(prefix="cryptoguard-emulators-")
     logs = Path(workdir.name)
     ls_port, moto_port = _free_port(), _free_port()
@@ -167,7 +172,14 @@ def start(timeout: float = 90.0) -> Emulators:
         **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTHON", "VIRTUAL_ENV"))},
         "GATEWAY_LISTEN": f"127.0.0.1:{ls_port}",
         "LOCALSTACK_HOST": f"127.0.0.1:{ls_port}",
-        "SERVICES": ",".join(s for s, target in SERVICE_ROUTES.items() if target == LOCALSTACK),
+        # Lambda (and IAM, for its roles) run in LocalStack too, for the pipeline's own functions: the host-process
+        # executor (tools/lambda_host) invokes the packaged zip in .venv-lambda, a Python with only boto3.
+        "SERVICES": ",".join([*(s for s, target in SERVICE_ROUTES.items() if target == LOCALSTACK), "lambda", "iam"]),
+        "LAMBDA_RUNTIME_EXECUTOR": "cryptoguard-host",
+        "CRYPTOGUARD_LAMBDA_PYTHON": str(lambda_python()),
+        # Event source mappings poll at least every half second, so a test waits for the function, not a backoff.
+        "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_EMPTY_POLL_SEC": "0.5",
+        "LAMBDA_EVENT_SOURCE_MAPPING_MAX_BACKOFF_ON_ERROR_SEC": "2",
         "FILESYSTEM_ROOT": str(logs / "localstack-fs"),
         "DNS_ADDRESS": "0",
         "SKIP_SSL_CERT_DOWNLOAD": "1",

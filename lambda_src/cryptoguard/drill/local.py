@@ -1,18 +1,21 @@
 """The deployed pipeline, rebuilt on the emulators from the same definitions Terraform uses:
 
   per-region default-bus rules (patterns.json, scopes and rule states as in modules/region_watch)
-    -> central event bus in the home region -> central rules -> SQS detection queue
-    -> the real detection handler, run in-process (LocalStack cannot invoke Lambdas without Docker)
+    -> central event bus in the home region -> central rule -> SQS detection queue (redrive to a dead-letter
+       queue after max_receive_count receives, as modules/detection)
+    -> LocalStack's SQS event source mapping (ReportBatchItemFailures) -> the packaged detection function,
+       invoked by LocalStack itself through the host-process executor (tools/lambda_host)
     -> SNS notifications topic -> SQS subscription, read back as a person's inbox would be.
 
-The Lambda package is built and created on the emulator too, so that packaging errors show here."""
+What the function found is read from its CloudWatch Logs, as an operator would. A tap queue on the central
+rule receives a copy of every delivered event, so a run knows what the function has to process.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
-import logging
-import os
 import time
 import uuid
 import zipfile
@@ -30,6 +33,9 @@ from cryptoguard.records import normalise
 from cryptoguard.settings import Settings
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
+FUNCTION_TIMEOUT = 60
+VISIBILITY_TIMEOUT = 6 * FUNCTION_TIMEOUT + 1  # as modules/detection: six function timeouts plus the window
+BATCHING_WINDOW = 1  # modules/detection waits up to 30 s to fill a batch; a drill need not
 
 
 def lambda_zip() -> bytes:
@@ -47,20 +53,6 @@ def event_id(event: dict) -> str:
     """The id that survives EventBridge forwarding: CloudTrail's eventID or GuardDuty's finding id."""
     detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
     return str(detail.get("eventID") or detail.get("id") or "")
-
-
-class _Capture(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.INFO)
-        self.findings: list[dict] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            data = json.loads(record.getMessage())
-        except (ValueError, TypeError):
-            return
-        if isinstance(data, dict) and data.get("message") == "finding":
-            self.findings.append(data)
 
 
 @dataclass
@@ -91,12 +83,18 @@ class LocalPipeline:
     # ---- install -------------------------------------------------------------------------------------
     def install(self) -> None:
         sqs, sns, events = self.client("sqs"), self.client("sns"), self.client("events")
-        for q in ("detect", "detect-dlq", "inbox"):
-            self._queues[q] = sqs.create_queue(QueueName=f"{self.name}-{q}")["QueueUrl"]
-        arn = {
-            q: sqs.get_queue_attributes(QueueUrl=u, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-            for q, u in self._queues.items()
-        }
+        arn: dict[str, str] = {}
+        for q in ("redrive", "detect-dlq", "inbox", "tap", "detect"):
+            attributes = {}
+            if q == "detect":  # as modules/detection: retries, then the redrive queue
+                attributes = {
+                    "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
+                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn["redrive"], "maxReceiveCount": 5}),
+                }
+            self._queues[q] = sqs.create_queue(QueueName=f"{self.name}-{q}", Attributes=attributes)["QueueUrl"]
+            arn[q] = sqs.get_queue_attributes(QueueUrl=self._queues[q], AttributeNames=["QueueArn"])["Attributes"][
+                "QueueArn"
+            ]
         self.topic_arn = sns.create_topic(Name=f"{self.name}-alerts")["TopicArn"]
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arn["inbox"])
         bus_arn = events.create_event_bus(Name=f"{self.name}-central")["EventBusArn"]
@@ -123,7 +121,9 @@ class LocalPipeline:
             State="ENABLED",
         )
         events.put_targets(
-            Rule=f"{self.name}-detect", EventBusName=self.central_bus, Targets=[{"Id": "detect", "Arn": arn["detect"]}]
+            Rule=f"{self.name}-detect",
+            EventBusName=self.central_bus,
+            Targets=[{"Id": "detect", "Arn": arn["detect"]}, {"Id": "tap", "Arn": arn["tap"]}],
         )
         for p in patterns.load():
             pattern = json.dumps(
@@ -137,10 +137,11 @@ class LocalPipeline:
                 regional.put_targets(
                     Rule=f"{self.name}-{p.name}", Targets=[{"Id": "central", "Arn": bus_arn, "RoleArn": role}]
                 )
-        self._create_function(arn["detect-dlq"])
+        self._create_function(arn["detect"])
 
-    def _create_function(self, dlq_arn: str) -> None:
-        iam, lam = self.client("iam"), self.client("lambda")
+    def _create_function(self, queue_arn: str) -> None:
+        # The role lives where the function does: LocalStack runs it in the role's account (moto's is another).
+        iam = boto3.client("iam", region_name=self.home, endpoint_url=self.emu.localstack_url)
         role = iam.create_role(
             RoleName=f"{self.name}-detect",
             AssumeRolePolicyDocument=json.dumps(
@@ -172,17 +173,33 @@ class LocalPipeline:
             "DEAD_LETTER_QUEUE_URL": self._queues["detect-dlq"],
             "CRYPTOGUARD_SETTINGS": json.dumps(self.settings.as_dict()),
         }
+        # The function's own AWS calls go where this process's go (DynamoDB to moto, SNS to LocalStack, ...).
+        endpoints = {k: v for k, v in self.emu.env().items() if k.startswith("AWS_ENDPOINT_URL")}
+        lam = self.lambda_client()
+        self.function_name = f"{self.name}-detect"
         lam.create_function(
-            FunctionName=f"{self.name}-detect",
+            FunctionName=self.function_name,
             Runtime="python3.13",
             Role=role,
             Handler="cryptoguard.handlers.detect.handler",
             Code={"ZipFile": lambda_zip()},
-            Timeout=60,
+            Timeout=FUNCTION_TIMEOUT,
             MemorySize=256,
-            Environment={"Variables": self.function_env},
+            Environment={"Variables": {**endpoints, **self.function_env}},
         )
-        self.function_config = lam.get_function_configuration(FunctionName=f"{self.name}-detect")
+        lam.get_waiter("function_active_v2").wait(FunctionName=self.function_name)
+        lam.create_event_source_mapping(
+            FunctionName=self.function_name,
+            EventSourceArn=queue_arn,
+            BatchSize=BATCH_SIZE,
+            MaximumBatchingWindowInSeconds=BATCHING_WINDOW,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+        )
+        self.function_config = lam.get_function_configuration(FunctionName=self.function_name)
+
+    def lambda_client(self) -> Any:
+        """The pipeline's functions live in LocalStack, which invokes them (moto's Lambda is the responder's world)."""
+        return boto3.client("lambda", region_name=self.home, endpoint_url=self.emu.localstack_url)
 
     # ---- run -----------------------------------------------------------------------------------------
     def delivers(self, event: dict) -> bool:
@@ -219,43 +236,50 @@ class LocalPipeline:
         return got
 
     def run(self, events: list[dict], timeout: float = 30.0) -> Delivery:
-        """Replay events, feed what EventBridge delivers to the handler, and read the alerts back."""
-        from cryptoguard.handlers import detect
-
-        started = time.monotonic()
+        """Replay events and wait until the function has processed every delivered copy; read back what it
+        logged and the alerts a subscriber received."""
+        started, since = time.monotonic(), int(time.time() * 1000)
         self.put(events)
         # Wait only for what the patterns deliver: a benign event that no rule matches never arrives.
         expected = {event_id(e) for e in events if self.delivers(e)}
-        messages = self._drain("detect", expected, timeout) if expected else []
-        arrived = {event_id(json.loads(m["Body"])) for m in messages}
-        capture = _Capture()
-        logger = logging.getLogger("cryptoguard")
-        logger.addHandler(capture)
-        previous_level = logger.level
-        logger.setLevel(logging.INFO)
-        saved = {k: os.environ.get(k) for k in self.function_env}
-        os.environ.update(self.function_env)
-        detect._CONTEXT = None  # a cold start: the handler rebuilds its context (windows live in DynamoDB)
-        try:
-            for i in range(0, len(messages), BATCH_SIZE):  # as the event source mapping batches them
-                batch = [
-                    {"messageId": m["MessageId"], "body": m["Body"], "receiptHandle": m["ReceiptHandle"]}
-                    for m in messages[i : i + BATCH_SIZE]
-                ]
-                failures = detect.handler({"Records": batch})["batchItemFailures"]
-                if failures:
-                    raise RuntimeError(f"detection handler reported failures: {failures}")
-        finally:
-            logger.removeHandler(capture)
-            logger.setLevel(previous_level)
-            for k, v in saved.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        tapped = self._drain("tap", expected, timeout) if expected else []
+        arrived = {event_id(json.loads(m["Body"])) for m in tapped}
+        logged = self._function_log(len(tapped), since, timeout) if tapped else []
+        findings = [line for line in logged if line.get("message") == "finding"]
         alerts = []
-        for m in self._drain("inbox", None, 5.0 if capture.findings else 1.0):
+        for m in self._drain("inbox", None, 5.0 if findings else 1.0):
             envelope = json.loads(m["Body"])
             alerts.append({"subject": envelope.get("Subject"), **json.loads(envelope["Message"])})
         delivered = sum(event_id(e) in arrived for e in events if event_id(e) in expected)
-        return Delivery(capture.findings, alerts, delivered, time.monotonic() - started)
+        return Delivery(findings, alerts, delivered, time.monotonic() - started)
+
+    def _function_log(self, records: int, since: int, timeout: float) -> list[dict]:
+        """The function's JSON log lines since `since`, once its invocations account for `records` records.
+        A batch it handed back for retry is an error here: the drill expects every alert on the first try."""
+        logs, deadline = self.client("logs"), time.monotonic() + timeout + FUNCTION_TIMEOUT
+        group = f"/aws/lambda/{self.function_name}"
+        while True:
+            lines = []
+            with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
+                for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=since):
+                    lines += [line for e in page["events"] if (line := _json_line(e["message"])) is not None]
+            summaries = [line for line in lines if "records" in line and "retry" in line]
+            if any(s["retry"] for s in summaries):
+                raise RuntimeError(f"the detection function handed records back for retry: {summaries}")
+            if sum(s["records"] for s in summaries) >= records:
+                return lines
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"the detection function logged {sum(s['records'] for s in summaries)} of {records} records "
+                    f"within {timeout + FUNCTION_TIMEOUT:.0f}s; see log group {group}"
+                )
+            time.sleep(0.5)
+
+
+def _json_line(message: str) -> dict | None:
+    """The JSON object of a Lambda Python runtime log line (level, time, request id, message: tab-separated)."""
+    try:
+        value = json.loads(message.rstrip("\n").split("\t", 3)[-1])
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None

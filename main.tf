@@ -11,8 +11,13 @@ locals {
   # from data sources: what exists must be known at plan time even when this module waits on others.
   separate_management = coalesce(var.account_ids.management, var.account_ids.security) != var.account_ids.security
   tags                = merge({ "cryptoguard:managed-by" = "terraform" }, var.tags)
-  detection_settings  = merge(var.detection.settings, { allowed_regions = var.allowed_regions })
-  severity_threshold  = coalesce(var.detection.settings.guardduty_severity_threshold, 7)
+  # The tampering rules watch this deployment's own rule names and the protection tags the SCP guards.
+  detection_settings = merge(var.detection.settings, {
+    allowed_regions       = var.allowed_regions
+    protected_rule_prefix = coalesce(var.detection.settings.protected_rule_prefix, "${var.name}-")
+    protection_tag_keys   = coalesce(var.detection.settings.protection_tag_keys, var.preventive.scps.deny_protection_tags.tag_keys)
+  })
+  severity_threshold = coalesce(var.detection.settings.guardduty_severity_threshold, 7)
 }
 
 module "notifications" {
@@ -78,6 +83,7 @@ module "detection" {
   organization_id           = var.organization_id
   settings                  = local.detection_settings
   maximum_concurrency       = var.detection.maximum_concurrency
+  enrichment_role_name      = var.detection.enrichment_role_name
   reserved_concurrency      = var.detection.reserved_concurrency
   emit_alerts               = var.auto_response.mode != "off"
   tags                      = local.tags

@@ -42,3 +42,8 @@ output "scp_ids" {
   description = "Service control policies created, by name (empty unless preventive is enabled)."
   value       = var.preventive.enabled ? module.preventive[0].policy_ids : {}
 }
+
+output "detection_function_role_arn" {
+  description = "ARN of the detection function's role, for modules/enrichment_role's trusted_role_arns in member accounts (null when detection is off)."
+  value       = var.detection.enabled ? module.detection[0].function_role_arn : null
+}

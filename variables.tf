@@ -150,7 +150,7 @@ variable "cloudtrail" {
 }
 
 variable "detection" {
-  description = "The region watch and detection Lambdas. settings: thresholds and allow-lists of the rules (cryptoguard/settings.py names; allowed_regions comes from the top-level variable)."
+  description = "The region watch and detection Lambdas. settings: thresholds and allow-lists of the rules (cryptoguard/settings.py names; allowed_regions comes from the top-level variable). enrichment_role_name: the modules/enrichment_role role in member accounts, to read back user data CloudTrail redacts (null: off)."
   type = object({
     enabled = optional(bool, true)
     settings = optional(object({
@@ -174,10 +174,14 @@ variable "detection" {
       trusted_registries                     = optional(list(string))
       known_bad_images                       = optional(list(string))
       allowlisted_principals                 = optional(list(string))
+      administrator_principals               = optional(list(string))
+      protected_rule_prefix                  = optional(string)
+      protection_tag_keys                    = optional(list(string))
       guardduty_severity_threshold           = optional(number)
     }), {})
     maximum_concurrency  = optional(number, 5)
     reserved_concurrency = optional(number)
+    enrichment_role_name = optional(string)
   })
   default = {}
 }

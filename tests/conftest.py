@@ -37,6 +37,20 @@ def aws(emulators: emu_mod.Emulators) -> emu_mod.Emulators:
 
 
 @pytest.fixture
+def aws_in_process(monkeypatch) -> Iterator[None]:
+    """moto in this process (mock_aws), for unit tests of code that calls AWS."""
+    from moto import mock_aws
+
+    for key in [k for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL")]:
+        monkeypatch.delenv(key)  # the emulator fixtures may have pointed boto3 elsewhere
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    with mock_aws():
+        yield
+
+
+@pytest.fixture
 def unique() -> str:
     return uuid.uuid4().hex[:8]
 

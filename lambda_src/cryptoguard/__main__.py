@@ -57,7 +57,13 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
 def cmd_hunt(args: argparse.Namespace) -> int:
     from cryptoguard import hunt, sources
 
-    summary = hunt.run(sources.read(args.paths), Context(_settings(args)))
+    enrich = None
+    if args.enrich:
+        from cryptoguard.enrich import UserDataEnricher, member_clients
+
+        # A hunt may read much more than one invocation: a larger budget and deadline, still bounded.
+        enrich = UserDataEnricher(member_clients(args.enrich_role), max_fetches=5000, deadline_seconds=3600)
+    summary = hunt.run(sources.read(args.paths), Context(_settings(args)), enrich=enrich)
     print(summary.text(), file=sys.stderr)
     if args.fail_on and summary.worst is not None and summary.worst >= Severity.parse(args.fail_on):
         return 3
@@ -114,6 +120,17 @@ def build_parser() -> argparse.ArgumentParser:
     hunt = sub.add_parser("hunt", help="run the detection rules over CloudTrail archives")
     hunt.add_argument("paths", nargs="+", help="files, directories or s3://bucket/prefix")
     hunt.add_argument("--fail-on", metavar="SEVERITY", help="exit 3 if any finding is at least this severe")
+    hunt.add_argument(
+        "--enrich",
+        action="store_true",
+        help="read back user data that CloudTrail redacted, from each record's account (needs AWS credentials "
+        "that can assume --enrich-role there)",
+    )
+    hunt.add_argument(
+        "--enrich-role",
+        default="cryptoguard-enrichment",
+        help="the read-only role modules/enrichment_role creates in member accounts (default: %(default)s)",
+    )
     _add_settings_flags(hunt)
     hunt.set_defaults(func=cmd_hunt)
     drill = sub.add_parser("drill", help="replay the seed campaigns and show what is caught")

@@ -9,11 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptoguard.rules.base import Finding, Severity
+from cryptoguard.rules.base import MAX_EVENT_IDS, Finding, Severity
 from cryptoguard.state import WindowStore
 from cryptoguard.targets import MAX_TARGETS, Target, targets_of
 
-MAX_EVENT_IDS = 20
 SUBJECT_LIMIT = 99  # SNS subjects must be under 100 characters
 # Re-notify an open incident only when its count reaches one of these, so a flood stays a handful of messages.
 RENOTIFY_AT = (100, 1000, 10000)
@@ -44,8 +43,9 @@ class Alert:
         self.count += 1
         self.first_seen = min(filter(None, (self.first_seen, r.event_time)))
         self.last_seen = max(filter(None, (self.last_seen, r.event_time)))
-        if len(self.event_ids) < MAX_EVENT_IDS and r.event_id:
-            self.event_ids.append(r.event_id)
+        for event_id in finding.event_ids:  # a chain brings the ids of every step
+            if len(self.event_ids) < MAX_EVENT_IDS and event_id not in self.event_ids:
+                self.event_ids.append(event_id)
         self.event_names.add(r.event_name)
         if r.source_ip:
             self.source_ips.add(r.source_ip)

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import IO
 
 from cryptoguard import patterns
-from cryptoguard.records import MalformedEvent, normalise
+from cryptoguard.records import MalformedEvent, Record, normalise
 from cryptoguard.rules import Context, Severity, evaluate
 from cryptoguard.sources import Batch
 
@@ -54,7 +54,13 @@ def _undeliverable(value: object, gate: patterns.Gate, cache: dict) -> bool:
     return answer
 
 
-def run(batches: Iterable[Batch], ctx: Context, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> Summary:
+def run(
+    batches: Iterable[Batch],
+    ctx: Context,
+    out: IO[str] = sys.stdout,
+    err: IO[str] = sys.stderr,
+    enrich: Callable[[Record], Record] | None = None,
+) -> Summary:
     summary = Summary()
     s = ctx.settings
     gate = patterns.Gate(s.allowed_regions, s.guardduty_severity_threshold)
@@ -88,7 +94,7 @@ def run(batches: Iterable[Batch], ctx: Context, out: IO[str] = sys.stdout, err: 
             if not gate.delivered(record.to_eventbridge(), record.region, record.read_only):
                 continue
             summary.delivered += 1
-            for finding in evaluate(record, ctx):
+            for finding in evaluate(enrich(record) if enrich else record, ctx):
                 summary.findings += 1
                 summary.by_rule[finding.rule.id] += 1
                 summary.worst = max(summary.worst or finding.severity, finding.severity)

@@ -44,6 +44,13 @@ class Pattern:
         return True
 
 
+def global_event_sources() -> tuple[str, ...]:
+    """The global services (their events log in us-east-1 whatever region the caller used), as the one place
+    that names them: the unused-region pattern's eventSource exclusion."""
+    pattern = next(p for p in load() if p.name == "unused_region_activity").pattern
+    return tuple(pattern["detail"]["eventSource"][0]["anything-but"])
+
+
 def with_severity_threshold(pattern: dict, threshold: float) -> dict:
     """The GuardDuty severity pattern with a deployment's threshold (Terraform does the same)."""
     if "severity" not in pattern.get("detail", {}):
@@ -91,7 +98,9 @@ def matches(pattern: dict, event: Any) -> bool:
             continue
         value = event.get(key)
         if isinstance(condition, dict):
-            if not matches(condition, value if isinstance(value, dict) else {}):
+            # EventBridge flattens arrays: a nested pattern matches when any object of an array does.
+            objects = [v for v in value if isinstance(v, dict)] if isinstance(value, list) else [value]
+            if not any(matches(condition, v if isinstance(v, dict) else {}) for v in objects or [{}]):
                 return False
             continue
         values = value if isinstance(value, list) else [value]

@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import Any
 
 from cryptoguard.alerts import Alert, aggregate, incident_count, record_sent, worth_sending
-from cryptoguard.records import MalformedEvent, normalise
+from cryptoguard.records import MalformedEvent, Record, normalise
 from cryptoguard.rules import Context, Finding, evaluate
 
 log = logging.getLogger("cryptoguard")
@@ -106,10 +106,12 @@ def process(
     send: Callable[[Alert], None],
     set_aside: Callable[[dict, str], bool] | None = None,
     lease: timedelta = DEFAULT_LEASE,
+    enrich: Callable[[Record], Record] | None = None,
 ) -> BatchResult:
     """`messages` are SQS records ({"messageId", "body"}). `set_aside(message, reason)` parks a malformed one
     where people can see it and returns True; without it (or if it fails) the message is retried instead.
-    `lease`: how long this invocation may still run (duplicate claims are held that long while in flight)."""
+    `lease`: how long this invocation may still run (duplicate claims are held that long while in flight).
+    `enrich`: fills in what CloudTrail redacted (enrich.py) before the rules see the record."""
     result = BatchResult()
     claims: dict[str, str] = {}  # message id -> its claim, held as a lease until its alerts are sent
     sources: dict[str, set[str]] = {}  # incident -> message ids whose events it came from
@@ -124,7 +126,7 @@ def process(
                 result.duplicates += 1
                 continue
             claims[message_id] = claim
-            findings = evaluate(record, ctx)
+            findings = evaluate(enrich(record) if enrich else record, ctx)
             for finding in findings:  # one line per detection, for CloudWatch Logs Insights
                 log.info(json.dumps({"message": "finding", **finding.to_dict()}, default=str))
                 sources.setdefault(finding.incident, set()).add(message_id)

@@ -14,6 +14,12 @@ from typing import Any
 CLOUDTRAIL_DETAIL_TYPE = "AWS API Call via CloudTrail"
 GUARDDUTY_DETAIL_TYPE = "GuardDuty Finding"
 GUARDDUTY_SOURCE = "guardduty.amazonaws.com"
+AWS_INTERNAL = "AWS Internal"
+SERVICE_LINKED_ROLE = ":role/aws-service-role/"
+
+
+def _service_host(value: str) -> bool:
+    return value == AWS_INTERNAL or value.endswith(".amazonaws.com")
 
 
 class MalformedEvent(ValueError):
@@ -51,8 +57,26 @@ class Record:
 
     @property
     def by_aws_service(self) -> bool:
-        """Calls AWS services make on a customer's behalf (Auto Scaling launching instances, ...)."""
-        return self.principal_type == "AWSService" or self.invoked_by.endswith(".amazonaws.com")
+        """A call AWS made, not a person or a workload: a service principal, a call a service made on someone's
+        behalf (`invokedBy`, a service host or "AWS Internal" as the source), or a service-linked role. The
+        user agent alone is not enough: console calls carry a service host there too."""
+        return (
+            self.principal_type == "AWSService"
+            or bool(self.invoked_by)
+            or _service_host(self.source_ip)
+            or (self.user_agent == AWS_INTERNAL and not self.source_ip)
+            or SERVICE_LINKED_ROLE in self.session_issuer
+        )
+
+    @property
+    def acting_service(self) -> str:
+        """The service that made the call ("autoscaling.amazonaws.com"), or "" for a person or workload."""
+        for candidate in (self.invoked_by, self.source_ip):
+            if _service_host(candidate):
+                return candidate
+        if SERVICE_LINKED_ROLE in self.session_issuer:
+            return self.session_issuer.split(SERVICE_LINKED_ROLE, 1)[1].split("/", 1)[0]
+        return self.invoked_by or ("AWS Internal" if self.by_aws_service else "")
 
     def to_eventbridge(self) -> dict:
         """The EventBridge event this record arrives as, for matching against the patterns."""
@@ -71,6 +95,7 @@ class Record:
             "awsRegion": self.region,
             "readOnly": self.read_only,
             "userIdentity": {"type": self.principal_type, "arn": self.principal},
+            "requestParameters": self.request,
         }
         return {
             "source": f"aws.{self.service}",

@@ -106,6 +106,13 @@ class Settings:
     known_bad_images: tuple[str, ...] = ("yenik65958/secret", "wawaitech/meson")
     # Principals (ARN glob patterns) whose activity never raises alerts, e.g. deployment roles.
     allowlisted_principals: tuple[str, ...] = ()
+    # Principals (ARN glob patterns) that manage this project: they may change its EventBridge rules and set its
+    # protection tags without a tampering alert. Everything else they do is still watched.
+    administrator_principals: tuple[str, ...] = ()
+    # Names of this project's EventBridge rules start with this (Terraform sets "<name>-").
+    protected_rule_prefix: str = "cryptoguard-"
+    # Tags that switch protection off for a resource: the responder's allow tag and the alarm opt-out.
+    protection_tag_keys: tuple[str, ...] = ("cryptoguard:allow", "cryptoguard:alarms")
     guardduty_severity_threshold: float = 7.0
 
     def __post_init__(self) -> None:

@@ -329,6 +329,33 @@ data "aws_iam_policy_document" "function" {
     resources = [aws_kms_key.this.arn, var.notifications_kms_key_arn]
   }
 
+  # User data CloudTrail redacted: read through modules/enrichment_role in member accounts, directly here.
+  dynamic "statement" {
+    for_each = var.enrichment_role_name == null ? [] : [var.enrichment_role_name]
+    content {
+      sid       = "ReadUserDataInMemberAccounts"
+      actions   = ["sts:AssumeRole"]
+      resources = ["arn:${local.partition}:iam::*:role/${statement.value}"]
+      dynamic "condition" {
+        for_each = var.organization_id == null ? [] : [var.organization_id]
+        content {
+          test     = "StringEquals"
+          variable = "aws:ResourceOrgID"
+          values   = [condition.value]
+        }
+      }
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.enrichment_role_name == null ? [] : [var.enrichment_role_name]
+    content {
+      sid       = "ReadUserDataHere"
+      actions   = ["ec2:DescribeInstanceAttribute", "ec2:DescribeLaunchTemplateVersions", "autoscaling:DescribeLaunchConfigurations"]
+      resources = ["*"]
+    }
+  }
+
   dynamic "statement" {
     for_each = aws_cloudwatch_event_bus.alerts[*].arn
     content {
@@ -355,6 +382,18 @@ resource "aws_lambda_event_source_mapping" "detect" {
   tags = var.tags
 }
 
+locals {
+  function_environment = merge({
+    TOPIC_ARN             = var.notifications_topic_arn
+    STATE_TABLE           = aws_dynamodb_table.state.name
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
+    CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
+    },
+    var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.alerts[0].name } : {},
+    var.enrichment_role_name == null ? {} : { ENRICHMENT_ROLE_NAME = var.enrichment_role_name },
+  )
+}
+
 module "function" {
   source = "../lambda_function"
 
@@ -367,13 +406,8 @@ module "function" {
   reserved_concurrency = var.reserved_concurrency
   kms_key_arn          = aws_kms_key.this.arn
   log_retention_days   = var.log_retention_days
-  environment = merge({
-    TOPIC_ARN             = var.notifications_topic_arn
-    STATE_TABLE           = aws_dynamodb_table.state.name
-    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dead_letters.url
-    CRYPTOGUARD_SETTINGS  = jsonencode(local.settings)
-  }, var.emit_alerts ? { ALERT_EVENT_BUS = aws_cloudwatch_event_bus.alerts[0].name } : {})
-  tags = var.tags
+  environment          = local.function_environment
+  tags                 = var.tags
 }
 
 # ---- people see what went wrong -----------------------------------------------------------------------

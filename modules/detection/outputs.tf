@@ -27,3 +27,8 @@ output "alert_event_bus_name" {
   description = "Bus the detection function puts every alert on, for modules/auto_response (null unless emit_alerts). Only the detection function may write to it."
   value       = var.emit_alerts ? aws_cloudwatch_event_bus.alerts[0].name : null
 }
+
+output "function_role_arn" {
+  description = "ARN of the detection function's role: what modules/enrichment_role trusts in member accounts."
+  value       = local.function_role_arn
+}

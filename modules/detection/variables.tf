@@ -54,6 +54,9 @@ variable "settings" {
     trusted_registries                     = optional(list(string))
     known_bad_images                       = optional(list(string))
     allowlisted_principals                 = optional(list(string))
+    administrator_principals               = optional(list(string))
+    protected_rule_prefix                  = optional(string)
+    protection_tag_keys                    = optional(list(string))
     guardduty_severity_threshold           = optional(number)
   })
   default = {}
@@ -167,4 +170,15 @@ variable "tags" {
   description = "Tags applied to every resource of the module."
   type        = map(string)
   default     = {}
+}
+
+variable "enrichment_role_name" {
+  description = "Name of the read-only role (modules/enrichment_role) in member accounts through which the function reads back user data that CloudTrail redacts. null: records are evaluated as CloudTrail wrote them, and the payload rule sees only unredacted user data."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.enrichment_role_name == null || can(regex("^[A-Za-z0-9+=,.@_-]{1,64}$", var.enrichment_role_name))
+    error_message = "enrichment_role_name must be an IAM role name (up to 64 letters, digits and +=,.@_-), or null."
+  }
 }

@@ -33,7 +33,7 @@ def test_seed_findings_match_and_low_findings_do_not(emulators):
     events = boto3.client("events", region_name="us-east-1")
     crypto = next(p for p in PATTERNS if p.name == "guardduty_crypto_findings")
     severe = next(p for p in PATTERNS if p.name == "guardduty_high_severity")
-    findings = [e for e in EVENTS if e["source"] == "aws.guardduty"]
+    findings = [e for e in EVENTS if e["detail-type"] == "GuardDuty Finding"]
 
     def match(p, e):
         return events.test_event_pattern(EventPattern=json.dumps(p.pattern), Event=json.dumps(e))["Result"]

@@ -148,6 +148,7 @@ def test_detection_settings_variable_matches_the_python_settings():
         "enabled",
         "settings",
         "reserved_concurrency",
+        "enrichment_role_name",
         "maximum_concurrency",
     }
     assert root_names == names - {"allowed_regions"}

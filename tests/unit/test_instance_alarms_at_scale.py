@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import collections
 import json
-import os
 
 import boto3
 import pytest
 from botocore.client import BaseClient
-from moto import mock_aws
 
 from cryptoguard.handlers import instance_alarms
 
@@ -19,14 +17,8 @@ REGION = "us-east-1"
 
 
 @pytest.fixture
-def moto_in_process(monkeypatch):
-    for key in [k for k in list(os.environ) if k.startswith("AWS_ENDPOINT_URL")]:
-        monkeypatch.delenv(key)  # the emulator fixtures may have pointed boto3 elsewhere
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+def moto_in_process(aws_in_process, monkeypatch):
     monkeypatch.setenv("ALARM_SETTINGS", json.dumps({"regions": [REGION]}))
-    with mock_aws():
-        yield
 
 
 @pytest.fixture

@@ -242,7 +242,8 @@ class LocalPipeline:
         self.put(events)
         # Wait only for what the patterns deliver: a benign event that no rule matches never arrives.
         expected = {event_id(e) for e in events if self.delivers(e)}
-        tapped = self._drain("tap", expected, timeout) if expected else []
+        # Copies of an earlier run's events can still trickle in (overlapping rules): count only this run's.
+        tapped = [m for m in self._drain("tap", expected, timeout) if event_id(json.loads(m["Body"])) in expected]
         arrived = {event_id(json.loads(m["Body"])) for m in tapped}
         logged = self._function_log(len(tapped), since, timeout) if tapped else []
         findings = [line for line in logged if line.get("message") == "finding"]
@@ -259,10 +260,11 @@ class LocalPipeline:
         logs, deadline = self.client("logs"), time.monotonic() + timeout + FUNCTION_TIMEOUT
         group = f"/aws/lambda/{self.function_name}"
         while True:
-            lines = []
+            raw = []
             with contextlib.suppress(logs.exceptions.ResourceNotFoundException):
                 for page in logs.get_paginator("filter_log_events").paginate(logGroupName=group, startTime=since):
-                    lines += [line for e in page["events"] if (line := _json_line(e["message"])) is not None]
+                    raw += [e["message"] for e in page["events"]]
+            lines = [line for message in raw if (line := _json_line(message)) is not None]
             summaries = [line for line in lines if "records" in line and "retry" in line]
             if any(s["retry"] for s in summaries):
                 raise RuntimeError(f"the detection function handed records back for retry: {summaries}")
@@ -271,7 +273,7 @@ class LocalPipeline:
             if time.monotonic() > deadline:
                 raise RuntimeError(
                     f"the detection function logged {sum(s['records'] for s in summaries)} of {records} records "
-                    f"within {timeout + FUNCTION_TIMEOUT:.0f}s; see log group {group}"
+                    f"within {timeout + FUNCTION_TIMEOUT:.0f}s; the end of log group {group}:\n" + "".join(raw[-30:])
                 )
             time.sleep(0.5)
 

@@ -139,7 +139,11 @@ def cloudtrail(
     }
     if error:
         record["errorCode"] = error
-        record["errorMessage"] = "Request would have succeeded, but DryRun flag is set."
+        record["errorMessage"] = (
+            "Request would have succeeded, but DryRun flag is set."
+            if error == "Client.DryRunOperation"
+            else "You are not authorized to perform this operation."
+        )
     return record
 
 
@@ -226,6 +230,8 @@ def _run_instances(
     }
     if user_data is not None:
         params["userData"] = b64(user_data)
+    if "tagSpecificationSet" in kw:
+        params["tagSpecificationSet"] = kw.pop("tagSpecificationSet")
     error = kw.pop("error", None)
     response = (
         None
@@ -544,6 +550,133 @@ def unused_region_gpu() -> Scenario:
     return s
 
 
+AWS_QUARANTINE = {"type": "AWSService", "invokedBy": "AWS Internal"}
+
+
+def blinding_campaign() -> Scenario:
+    """The same stolen key, blinding the defences around a GPU fleet: the trail stopped and narrowed, GuardDuty
+    switched off and told to archive crypto findings, this project's rule disabled, the allow tag on the
+    attacker's instances, a new region enabled, a failed probe there, the account leaving the organisation; an
+    Auto Scaling group whose creation was missed launching GPUs; AWS quarantining the leaked key. The request
+    shapes follow the CloudTrail examples in AWS's documentation."""
+    c = Clock("2025-11-05T04:00:00Z")
+    r, u = "us-east-1", STOLEN_USER
+
+    def ct(name: str, service: str, params: dict | None = None, identity: dict = u, **kw: Any) -> dict:
+        return eventbridge(cloudtrail(c, name, service, params, region=kw.pop("region", r), identity=identity, **kw))
+
+    trail = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/org-trail"
+    detector = "12abc34d567e8fa901bc2d34e56789f0"
+    crypto_only = {"criterion": {"type": {"eq": ["CryptoCurrency:EC2/BitcoinTool.B!DNS"]}}}
+    asg_launch = _run_instances(
+        c,
+        "us-west-2",
+        AUTOSCALING_ROLE,
+        1,
+        "g4dn.12xlarge",
+        tagSpecificationSet={
+            "items": [
+                {
+                    "resourceType": "instance",
+                    "tags": [{"key": "aws:autoscaling:groupName", "value": "OD-us-west-2-G1-x"}],
+                }
+            ]
+        },
+    )
+    s = Scenario("blinding_campaign", "Blinding the defences around a GPU fleet", "000", True)
+    s.steps += [
+        Step(
+            "StopLogging + PutEventSelectors without management events",
+            "000: the trail stopped and narrowed",
+            [
+                ct("StopLogging", "cloudtrail", {"name": trail}),
+                ct(
+                    "PutEventSelectors",
+                    "cloudtrail",
+                    {
+                        "trailName": trail,
+                        "eventSelectors": [
+                            {"readWriteType": "All", "includeManagementEvents": False, "dataResources": []}
+                        ],
+                    },
+                ),
+            ],
+            ("CG-TAMPER-001",),
+        ),
+        Step(
+            "GuardDuty UpdateDetector enable=false + archive filter on crypto findings",
+            "000: GuardDuty off, crypto findings archived",
+            [
+                ct("UpdateDetector", "guardduty", {"detectorId": detector, "enable": False}),
+                ct(
+                    "CreateFilter",
+                    "guardduty",
+                    {"detectorId": detector, "name": "noise", "action": "ARCHIVE", "findingCriteria": crypto_only},
+                ),
+            ],
+            ("CG-TAMPER-002",),
+        ),
+        Step(
+            "DisableRule on this project's rule",
+            "000: the region watch blinded",
+            [ct("DisableRule", "events", {"name": "cryptoguard-ec2-launches", "eventBusName": "default"})],
+            ("CG-TAMPER-003",),
+        ),
+        Step(
+            "CreateTags cryptoguard:allow=true on the attacker's instances",
+            "000: response switched off by tag",
+            [
+                ct(
+                    "CreateTags",
+                    "ec2",
+                    {
+                        "resourcesSet": {"items": [{"resourceId": "i-0a1b2c3d4e5f60718"}]},
+                        "tagSet": {"items": [{"key": "cryptoguard:allow", "value": "true"}]},
+                    },
+                )
+            ],
+            ("CG-TAMPER-006",),
+        ),
+        Step(
+            "EnableRegion ap-east-1, then a denied RunInstances there",
+            "000: a region nobody watches; a failed call is a probe, not HIGH",
+            [
+                ct("EnableRegion", "account", {"RegionName": "ap-east-1"}),
+                _run_instances(c, "ap-east-1", u, 1, "g5.xlarge", error="UnauthorizedOperation"),
+            ],
+            ("CG-TAMPER-005", "CG-REGION-002"),
+        ),
+        Step(
+            "Auto Scaling launches g4dn.12xlarge for a group created elsewhere",
+            "000: GPUs launched by a service-linked role (seed 002's groups)",
+            [asg_launch],
+            ("CG-LAUNCH-005",),
+        ),
+        Step(
+            "LeaveOrganization",
+            "000: out of the organisation's SCPs, trail and GuardDuty",
+            [ct("LeaveOrganization", "organizations", None)],
+            ("CG-TAMPER-004",),
+        ),
+        Step(
+            "AWS attaches AWSCompromisedKeyQuarantineV3 to the user",
+            "000: AWS telling you the key leaked",
+            [
+                ct(
+                    "AttachUserPolicy",
+                    "iam",
+                    {"userName": "ci-deploy", "policyArn": "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantineV3"},
+                    identity=AWS_QUARANTINE,
+                    ip="AWS Internal",
+                    agent="AWS Internal",
+                )
+            ],
+            ("CG-KEY-001",),
+        ),
+    ]
+    return s
+
+
 def benign_scenarios() -> list[Scenario]:
     c = Clock("2025-11-03T01:00:00Z", step_seconds=30)
     tokyo = "ap-northeast-1"
@@ -722,7 +855,7 @@ def benign_scenarios() -> list[Scenario]:
 
 
 def attack_scenarios() -> list[Scenario]:
-    return [nov2025_campaign(), meson_campaign(), unused_region_gpu()]
+    return [nov2025_campaign(), meson_campaign(), unused_region_gpu(), blinding_campaign()]
 
 
 def all_scenarios() -> list[Scenario]:

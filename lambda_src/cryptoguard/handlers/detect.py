@@ -2,8 +2,9 @@
 
 Environment: TOPIC_ARN (required), CRYPTOGUARD_SETTINGS (JSON, see settings.py), STATE_TABLE (DynamoDB
 table for correlation windows; without it windows live only as long as the execution environment),
-DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason) and ALERT_EVENT_BUS (when
-set, every alert sent is also put on that bus for the responder)."""
+DEAD_LETTER_QUEUE_URL (where malformed events are set aside with their reason), ALERT_EVENT_BUS (when
+set, every alert sent is also put on that bus for the responder) and ENRICHMENT_ROLE_NAME (when set, user data
+that CloudTrail redacted is read back through that role in the member account; see enrich.py)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from typing import Any
 import boto3
 
 from cryptoguard.alerts import Alert
+from cryptoguard.enrich import UserDataEnricher, member_clients
 from cryptoguard.notify import emit, publish
 from cryptoguard.pipeline import DEFAULT_LEASE, process
 from cryptoguard.rules import Context
@@ -77,7 +79,10 @@ def handler(event: dict[str, Any], invocation: Any = None) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
-    result = process(records if isinstance(records, list) else [], ctx, send, set_aside, _lease(invocation))
+    role = os.environ.get("ENRICHMENT_ROLE_NAME")
+    enrich = UserDataEnricher(member_clients(role)) if role else None
+    batch = records if isinstance(records, list) else []
+    result = process(batch, ctx, send, set_aside, _lease(invocation), enrich)
     log.info(
         json.dumps(
             {

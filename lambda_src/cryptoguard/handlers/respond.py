@@ -17,12 +17,11 @@ from functools import cache
 from typing import Any
 
 import boto3
-from botocore.credentials import RefreshableCredentials
-from botocore.session import get_session
 
 from cryptoguard.notify import sns_subject
 from cryptoguard.patterns import infrastructure
 from cryptoguard.respond.actions import ACTIONS, SEVERITIES, Outcome, Responder, ResponseSettings, wanted
+from cryptoguard.sessions import assumed
 from cryptoguard.targets import Target
 
 log = logging.getLogger("cryptoguard")
@@ -67,25 +66,6 @@ def provenance_problem(event: Any, own_account: str) -> str | None:
     return None
 
 
-def _assumed(role_arn: str) -> boto3.Session:
-    """A session on the role whose credentials renew themselves before they expire: warm environments keep
-    sessions across invocations, and a response can outlast one set of credentials."""
-    sts = boto3.client("sts")
-
-    def refresh() -> dict[str, str]:
-        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="cryptoguard-responder")["Credentials"]
-        return {
-            "access_key": creds["AccessKeyId"],
-            "secret_key": creds["SecretAccessKey"],
-            "token": creds["SessionToken"],
-            "expiry_time": creds["Expiration"].isoformat(),
-        }
-
-    core = get_session()
-    core._credentials = RefreshableCredentials.create_from_metadata(refresh(), refresh, "sts-assume-role")
-    return boto3.Session(botocore_session=core)
-
-
 @cache
 def _session(account: str) -> boto3.Session:
     if account == _own_account():
@@ -93,7 +73,7 @@ def _session(account: str) -> boto3.Session:
     role = os.environ.get("MEMBER_ROLE_NAME")
     if not role:
         raise PermissionError(f"no MEMBER_ROLE_NAME to act in account {account}; nothing done there")
-    return _assumed(f"arn:aws:iam::{account}:role/{role}")
+    return assumed(f"arn:aws:iam::{account}:role/{role}", "cryptoguard-responder")
 
 
 def _client(service: str, account: str, region: str) -> Any:

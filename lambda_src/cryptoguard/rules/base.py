@@ -31,6 +31,9 @@ class Severity(IntEnum):
             raise ValueError(f"unknown severity {name!r}: use one of {', '.join(s.name for s in cls)}") from None
 
 
+# Event ids a finding or an alert carries at most: enough to open every step of a chain in CloudTrail.
+MAX_EVENT_IDS = 20
+
 SEEDS = {
     "000": "Serverworks: preparing for cryptomining abuse in AWS (unused regions, GPU fleets, GuardDuty, cost)",
     "002": "AWS Security Blog, Dec 2025: GuardDuty Extended Threat Detection uncovers an EC2/ECS mining campaign",
@@ -54,12 +57,14 @@ class Rule:
         severity: Severity | None = None,
         subject: str = "",
         targets: tuple[Target, ...] = (),
+        related: tuple[str, ...] = (),
     ) -> Finding:
         """A finding of this rule. `subject` narrows the incident (a user name, a group) beyond
         account/region/principal, so that unrelated resources are not folded into one alert. `targets`: more
-        resources than the record names (a burst finding carries every resource of the burst)."""
+        resources than the record names (a burst finding carries every resource of the burst). `related`: the
+        event ids of the other events a correlated finding stands on, so that it points at the whole story."""
         chosen = severity if severity is not None else self.severity
-        return Finding(self, chosen, record, details or {}, subject, targets)
+        return Finding(self, chosen, record, details or {}, subject, targets, related)
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,12 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)
     subject: str = ""
     targets: tuple[Target, ...] = ()
+    related: tuple[str, ...] = ()
+
+    @property
+    def event_ids(self) -> list[str]:
+        """This event's id and those of the events it was correlated with, in order, once each."""
+        return list(dict.fromkeys(i for i in (self.record.event_id, *self.related) if i))[:MAX_EVENT_IDS]
 
     @property
     def incident(self) -> str:
@@ -83,6 +94,7 @@ class Finding:
             "severity": self.severity.name,
             "title": self.rule.title,
             "event_id": r.event_id,
+            "event_ids": self.event_ids,
             "event_name": r.event_name,
             "event_time": r.event_time.isoformat(),
             "account": r.account,

@@ -16,7 +16,7 @@ from cryptoguard.indicators import (
     walk,
 )
 from cryptoguard.records import Record
-from cryptoguard.rules.base import Context, Finding, Rule, Severity
+from cryptoguard.rules.base import MAX_EVENT_IDS, Context, Finding, Rule, Severity
 from cryptoguard.state import heaviest
 
 UNUSED_REGION = Rule(
@@ -25,7 +25,17 @@ UNUSED_REGION = Rule(
     Severity.HIGH,
     "000",
     "T1535",
-    "A write API call by a person or workload in a region outside allowed_regions.",
+    "A successful write API call by a person or workload in a region outside allowed_regions. Global services "
+    "(IAM, STS, Organizations, sign-in... named in patterns.json) and AWS's own calls are never region activity.",
+)
+UNUSED_REGION_PROBE = Rule(
+    "CG-REGION-002",
+    "Failed calls in a region the organisation does not use",
+    Severity.LOW,
+    "000",
+    "T1535",
+    "A write call outside allowed_regions that failed (AccessDenied, an SCP, an unsubscribed region): someone "
+    "tried. HIGH belongs to calls that worked.",
 )
 LARGE_LAUNCH = Rule(
     "CG-LAUNCH-001",
@@ -79,7 +89,27 @@ MINER_PAYLOAD = Rule(
     "User data of an instance, launch template or launch configuration carrying miner or pool "
     "indicators (xmrig, stratum+tcp, rplant.xyz, meson_cdn, gaganode, SRBMiner...).",
 )
-RULES = (UNUSED_REGION, LARGE_LAUNCH, ACCELERATED_LAUNCH, LAUNCH_BURST, MULTI_REGION, HUGE_ASG, MINER_PAYLOAD)
+SERVICE_LAUNCH = Rule(
+    "CG-LAUNCH-005",
+    "Accelerated or fleet-sized launch by a service on someone's behalf",
+    Severity.HIGH,
+    "002",
+    "T1496",
+    "RunInstances or CreateFleet made by Auto Scaling, EKS, Batch, EMR, Spot Fleet or EC2 Fleet with an accelerated "
+    "family, or max_instances_per_window instances within launch_window_minutes for one group: seed 002's GPU "
+    "fleets, seen even when the group's creation was missed. Named after the group or fleet.",
+)
+RULES = (
+    UNUSED_REGION,
+    UNUSED_REGION_PROBE,
+    LARGE_LAUNCH,
+    ACCELERATED_LAUNCH,
+    LAUNCH_BURST,
+    MULTI_REGION,
+    SERVICE_LAUNCH,
+    HUGE_ASG,
+    MINER_PAYLOAD,
+)
 
 LAUNCH_EVENTS = {"RunInstances", "CreateFleet", "RequestSpotInstances", "RequestSpotFleet", "RunScheduledInstances"}
 TEMPLATE_EVENTS = {
@@ -99,14 +129,68 @@ def _unused_region(record: Record, ctx: Context) -> Iterator[Finding]:
     if not allowed or record.region in allowed or record.read_only or record.by_aws_service:
         return
     pattern = next(p for p in patterns.load() if p.name == "unused_region_activity")
-    if patterns.matches(pattern.pattern, record.to_eventbridge()):
-        yield UNUSED_REGION.finding(record, {"allowed_regions": list(allowed), "error_code": record.error_code})
+    if not patterns.matches(pattern.pattern, record.to_eventbridge()):
+        return
+    details = {"allowed_regions": list(allowed)}
+    if record.succeeded:
+        yield UNUSED_REGION.finding(record, details)
+    else:
+        yield UNUSED_REGION_PROBE.finding(
+            record, {**details, "error_code": record.error_code, "api": record.event_name}
+        )
+
+
+# Tags the launching services put on what they launch: the group or fleet a service launch belongs to.
+GROUP_TAGS = (
+    "aws:autoscaling:groupName",
+    "eks:nodegroup-name",
+    "aws:ec2spot:fleet-request-id",
+    "aws:ec2:fleet-id",
+    "aws:elasticmapreduce:job-flow-id",
+    "aws:batch:compute-environment",
+)
+
+
+def _launch_group(record: Record) -> str:
+    tags = {
+        str(tag.get("key")): str(tag.get("value"))
+        for key, value in walk(record.request)
+        if key == "tags" and isinstance(value, list)
+        for tag in value
+        if isinstance(tag, dict)
+    }
+    return next((f"{name}={tags[name]}" for name in GROUP_TAGS if name in tags), "")
+
+
+def _service_launch(record: Record, ctx: Context) -> Iterator[Finding]:
+    """Launches a service makes for a group: attributed to the group, since the person is on its creation."""
+    s = ctx.settings
+    if record.event_name not in ("RunInstances", "CreateFleet") or not record.succeeded:
+        return
+    service = record.acting_service
+    group = _launch_group(record) or service
+    types = sorted(set(instance_types(record.request)) | set(instance_types(record.response)))
+    accelerated = [t for t in types if is_accelerated(t, s.accelerated_families, s.allowed_instance_families)]
+    count = requested_instances(record.event_name, record.request, record.response)
+    base = {"service": service, "group": group, "instance_types": types, "instances": count}
+    if accelerated:
+        yield SERVICE_LAUNCH.finding(record, {**base, "accelerated": accelerated}, subject=group)
+        return
+    key = f"service-launch|{record.account}|{group}"
+    window = ctx.minutes(s.launch_window_minutes)
+    buckets = ctx.store.tally(key, record.event_id, record.event_time, window, count)
+    total = heaviest(buckets, record.event_time, window).score
+    if total >= s.max_instances_per_window:
+        yield SERVICE_LAUNCH.finding(record, {**base, "instances_in_window": total}, subject=group)
 
 
 def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     s = ctx.settings
     name = record.event_name
-    if name not in LAUNCH_EVENTS | TEMPLATE_EVENTS or record.error_code == DRY_RUN or record.by_aws_service:
+    if name not in LAUNCH_EVENTS | TEMPLATE_EVENTS or record.error_code == DRY_RUN:
+        return
+    if record.by_aws_service:
+        yield from _service_launch(record, ctx)
         return
     types = instance_types(record.request)
     accelerated = [t for t in types if is_accelerated(t, s.accelerated_families, s.allowed_instance_families)]
@@ -128,6 +212,7 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
         )
     spread = heaviest(buckets, record.event_time, window, distinct_groups=True)
     if spread.score >= s.multi_region_launch_threshold:
+        launches = ctx.store.members(ctx.key("launch", record), spread.start, spread.end, MAX_EVENT_IDS)
         yield MULTI_REGION.finding(
             record,
             {
@@ -136,6 +221,7 @@ def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
                 "window_minutes": s.launch_window_minutes,
             },
             subject="regions",
+            related=tuple(launches),
         )
 
 
@@ -162,7 +248,7 @@ def _auto_scaling(record: Record, ctx: Context) -> Iterator[Finding]:
 
 
 def _payload(record: Record, ctx: Context) -> Iterator[Finding]:
-    if record.event_name not in LAUNCH_EVENTS | TEMPLATE_EVENTS:
+    if record.event_name not in LAUNCH_EVENTS | TEMPLATE_EVENTS | {"ModifyInstanceAttribute"}:
         return
     for key, value in walk(record.request):
         if key != "userdata":

@@ -112,7 +112,8 @@ def _iam(record: Record, ctx: Context) -> Iterator[Finding]:
         return
     window = ctx.minutes(ctx.settings.iam_window_minutes)
     entries = ctx.store.add(ctx.key("iam", record), f"{name}:{user}:{record.event_id}", record.event_time, window)
-    steps = {e.member.split(":", 1)[0] for e in entries if e.member.split(":")[1] == user}
+    mine = sorted((e for e in entries if e.member.split(":")[1] == user), key=lambda e: (e.at, e.member))
+    steps = {e.member.split(":", 1)[0] for e in mine}
     if "CreateUser" not in steps or "CreateAccessKey" not in steps:
         return
     escalated = bool(steps & {"CreateLoginProfile", "AttachUserPolicy", "PutUserPolicy"})
@@ -121,6 +122,7 @@ def _iam(record: Record, ctx: Context) -> Iterator[Finding]:
         {"user": user, "steps": sorted(steps), "window_minutes": ctx.settings.iam_window_minutes},
         severity=Severity.HIGH if escalated else None,
         subject=user,
+        related=tuple(e.member.rsplit(":", 1)[1] for e in mine),
     )
 
 

@@ -47,7 +47,10 @@ def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
     s = ctx.settings
     chain_window = ctx.minutes(s.recon_chain_window_minutes)
     member = f"{record.event_name}:{record.event_id}"
-    is_recon = record.error_code == DRY_RUN or (record.event_name in QUOTA_EVENTS and record.service == "servicequotas")
+    # AWS's own calls are not reconnaissance, DryRun or not: services probe permissions for their customers.
+    is_recon = not record.by_aws_service and (
+        record.error_code == DRY_RUN or (record.event_name in QUOTA_EVENTS and record.service == "servicequotas")
+    )
     if is_recon:
         ctx.store.add(ctx.key("recon", record), member, record.event_time, chain_window)
         if record.error_code == DRY_RUN:
@@ -70,7 +73,9 @@ def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
             if e.at >= record.event_time
         ]
         if launches:
-            yield _chain(record, [Entry(member, record.event_time)], launches[0].member.split(":", 1)[0])
+            # Every probe stored so far that precedes the launch: the last finding tells the whole story.
+            recon = ctx.store.recent(ctx.key("recon", record), launches[0].at, chain_window)
+            yield _chain(record, [e for e in recon if e.at <= launches[0].at], launches[0])
     elif record.event_name in CHAIN_LAUNCHES and record.succeeded and not record.by_aws_service:
         ctx.store.add(ctx.key("chain-launch", record), member, record.event_time, chain_window)
         probes = [
@@ -79,18 +84,21 @@ def _recon(record: Record, ctx: Context) -> Iterator[Finding]:
             if e.at <= record.event_time
         ]
         if probes:
-            yield _chain(record, probes, record.event_name)
+            yield _chain(record, probes, Entry(member, record.event_time))
 
 
-def _chain(record: Record, probes: list[Entry], launch: str) -> Finding:
+def _chain(record: Record, probes: list[Entry], launch: Entry) -> Finding:
+    """Members are "<event name>:<event id>": the finding names every step and points at each event."""
+    steps = sorted([*probes, launch], key=lambda e: (e.at, e.member))
     return RECON_THEN_LAUNCH.finding(
         record,
         {
             "recon": sorted({p.member.split(":", 1)[0] for p in probes}),
             "recon_calls": len(probes),
             "first_recon": min(p.at for p in probes).isoformat(),
-            "launch": launch,
+            "launch": launch.member.split(":", 1)[0],
         },
+        related=tuple(e.member.split(":", 1)[1] for e in steps),
     )
 
 

@@ -140,6 +140,49 @@ run "no_alert_bus_without_a_responder" {
   }
 }
 
+run "user_data_is_read_back_through_the_member_role_when_asked" {
+  command = plan
+
+  variables {
+    organization_id      = "o-abcdefghij"
+    enrichment_role_name = "cryptoguard-enrichment"
+  }
+
+  assert {
+    condition     = local.function_environment["ENRICHMENT_ROLE_NAME"] == "cryptoguard-enrichment"
+    error_message = "the function is told the role's name"
+  }
+  assert {
+    condition = anytrue([
+      for s in data.aws_iam_policy_document.function.statement : s.sid == "ReadUserDataInMemberAccounts" && s.resources == toset(["arn:aws:iam::*:role/cryptoguard-enrichment"]) && anytrue([
+        for c in s.condition : c.variable == "aws:ResourceOrgID" && c.values == tolist(["o-abcdefghij"])
+      ])
+    ])
+    error_message = "the function may assume only that role, only inside the organisation"
+  }
+  assert {
+    condition     = output.function_role_arn == "arn:aws:iam::222222222222:role/cryptoguard-detect"
+    error_message = "the role the member accounts' enrichment role trusts"
+  }
+}
+
+run "no_enrichment_unless_asked" {
+  command = plan
+
+  assert {
+    condition     = !contains(keys(local.function_environment), "ENRICHMENT_ROLE_NAME") && !anytrue([for s in data.aws_iam_policy_document.function.statement : s.sid == "ReadUserDataInMemberAccounts"])
+    error_message = "off by default: no role name, no AssumeRole"
+  }
+}
+
+run "enrichment_role_name_must_be_a_role_name" {
+  command = plan
+  variables {
+    enrichment_role_name = "not a role"
+  }
+  expect_failures = [var.enrichment_role_name]
+}
+
 run "name_must_fit_the_resource_names" {
   command = plan
   variables {

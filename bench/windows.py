@@ -66,12 +66,7 @@ def messages(events: list[dict]) -> list[dict]:
 
 def new_table(ddb) -> str:
     name = f"bench-{uuid.uuid4().hex[:8]}"
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    DynamoStore.create_table(ddb, name)
     return name
 
 

@@ -271,6 +271,17 @@ class DynamoStore:
         self._table = table_name
         self._ddb = client or boto3.client("dynamodb")
 
+    @staticmethod
+    def create_table(client: Any, name: str) -> str:
+        """The table as modules/detection creates it (on demand; TTL is Terraform's), for tests and benches."""
+        client.create_table(
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        return name
+
     def add(self, key: str, member: str, at: datetime, window: timedelta, weight: int = 1) -> list[Entry]:
         sort = f"{at.isoformat()}#{member}"
         self._ddb.put_item(

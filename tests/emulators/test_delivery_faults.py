@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.handlers import detect
+from cryptoguard.state import DynamoStore
 
 pytestmark = pytest.mark.emulators
 MAX_COPIES = 3  # at least once, at most a bounded few times
@@ -90,12 +91,7 @@ def deployment() -> Iterator[dict[str, str]]:
     environment the way modules/detection sets the function's."""
     name = f"cg{uuid.uuid4().hex[:8]}"
     ddb, sns, sqs, events = (boto3.client(s) for s in ("dynamodb", "sns", "sqs", "events"))
-    ddb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    DynamoStore.create_table(ddb, name)
     topic = sns.create_topic(Name=name)["TopicArn"]
     inbox = sqs.create_queue(QueueName=f"{name}-inbox")["QueueUrl"]
     inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

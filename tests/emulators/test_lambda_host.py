@@ -17,6 +17,7 @@ import pytest
 
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.drill.local import _json_line, lambda_zip
+from cryptoguard.state import DynamoStore
 
 pytestmark = pytest.mark.emulators
 
@@ -95,15 +96,7 @@ def test_reported_batch_item_failures_are_redelivered_until_the_alert_is_sent(aw
     inbox_url, inbox_arn = _queue(sqs, f"{name}-inbox")
     topic_arn = f"arn:aws:sns:us-east-1:000000000000:{name}-alerts"
     table = f"{name}-state"
-    boto3.client("dynamodb").create_table(
-        TableName=table,
-        BillingMode="PAY_PER_REQUEST",
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-    )
+    DynamoStore.create_table(boto3.client("dynamodb"), table)
     endpoints = {k: v for k, v in aws.env().items() if k.startswith("AWS_ENDPOINT_URL")}
     env = {
         **endpoints,

@@ -20,12 +20,7 @@ WINDOW = timedelta(minutes=5)
 @pytest.fixture
 def table(aws) -> str:
     name = f"cg-{uuid.uuid4().hex[:8]}"
-    boto3.client("dynamodb").create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": a, "AttributeType": "S"} for a in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    DynamoStore.create_table(boto3.client("dynamodb"), name)
     return name
 
 

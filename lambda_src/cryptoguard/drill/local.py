@@ -31,6 +31,7 @@ from cryptoguard.drill.emulators import Emulators
 from cryptoguard.pipeline import BATCH_SIZE
 from cryptoguard.records import normalise
 from cryptoguard.settings import Settings
+from cryptoguard.state import DynamoStore
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 FUNCTION_TIMEOUT = 60
@@ -158,15 +159,7 @@ class LocalPipeline:
             ),
         )["Role"]["Arn"]
         table = f"{self.name}-state"
-        self.client("dynamodb").create_table(
-            TableName=table,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
+        DynamoStore.create_table(self.client("dynamodb"), table)
         self.function_env = {
             "TOPIC_ARN": self.topic_arn,
             "STATE_TABLE": table,

@@ -44,11 +44,16 @@ class Pattern:
         return True
 
 
+@cache
+def named(name: str) -> Pattern:
+    """One pattern of the data file, by name (looked up once)."""
+    return next(p for p in load() if p.name == name)
+
+
 def global_event_sources() -> tuple[str, ...]:
     """The global services (their events log in us-east-1 whatever region the caller used), as the one place
     that names them: the unused-region pattern's eventSource exclusion."""
-    pattern = next(p for p in load() if p.name == "unused_region_activity").pattern
-    return tuple(pattern["detail"]["eventSource"][0]["anything-but"])
+    return tuple(named("unused_region_activity").pattern["detail"]["eventSource"][0]["anything-but"])
 
 
 def with_severity_threshold(pattern: dict, threshold: float) -> dict:

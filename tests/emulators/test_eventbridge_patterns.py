@@ -31,8 +31,8 @@ def test_eventbridge_and_the_local_matcher_agree(emulators):
 
 def test_seed_findings_match_and_low_findings_do_not(emulators):
     events = boto3.client("events", region_name="us-east-1")
-    crypto = next(p for p in PATTERNS if p.name == "guardduty_crypto_findings")
-    severe = next(p for p in PATTERNS if p.name == "guardduty_high_severity")
+    crypto = patterns.named("guardduty_crypto_findings")
+    severe = patterns.named("guardduty_high_severity")
     findings = [e for e in EVENTS if e["detail-type"] == "GuardDuty Finding"]
 
     def match(p, e):

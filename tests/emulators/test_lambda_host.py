@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from cryptoguard.drill import scenarios as sc
-from cryptoguard.drill.local import _json_line, lambda_zip
+from cryptoguard.drill.local import _json_line, create_function, lambda_zip
 from cryptoguard.state import DynamoStore
 
 pytestmark = pytest.mark.emulators
@@ -27,28 +27,7 @@ def _localstack(aws, service: str):
 
 
 def _create(aws, name: str, code: bytes, handler: str, timeout: int = 30, env: dict | None = None) -> None:
-    role = _localstack(aws, "iam").create_role(
-        RoleName=name,
-        AssumeRolePolicyDocument=json.dumps(
-            {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "lambda.amazonaws.com"}}
-                ],
-            }
-        ),
-    )["Role"]["Arn"]
-    lam = _localstack(aws, "lambda")
-    lam.create_function(
-        FunctionName=name,
-        Runtime="python3.13",
-        Role=role,
-        Handler=handler,
-        Code={"ZipFile": code},
-        Timeout=timeout,
-        Environment={"Variables": env or {}},
-    )
-    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    create_function(aws, name, code, handler, timeout, env or {})
 
 
 def _invoke(aws, name: str, payload: object) -> tuple[str | None, object, str]:

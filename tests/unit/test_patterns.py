@@ -25,7 +25,7 @@ def test_read_only_patterns_ask_for_all_management_events():
 
 
 def test_lambda_event_names_are_matched_by_prefix():
-    lam = next(p for p in PATTERNS if p.name == "lambda_urls")
+    lam = patterns.named("lambda_urls")
     assert all(isinstance(n, dict) and "prefix" in n for n in lam.pattern["detail"]["eventName"])
 
 

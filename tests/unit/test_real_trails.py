@@ -75,6 +75,20 @@ CONFIG_SERVICE_ROLE = {
     },
 }
 
+
+def aws_internal_launch(**fields) -> dict:
+    """RunInstances as AWS itself makes it for a customer: "AWS Internal" as source and user agent."""
+    return record(
+        "RunInstances",
+        "ec2.amazonaws.com",
+        {"type": "AWSService", "invokedBy": "AWS Internal"},
+        {"instanceType": "m5.large", "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}},
+        ip="AWS Internal",
+        agent="AWS Internal",
+        **fields,
+    )
+
+
 BENIGN_GLOBAL = [
     # CloudTrail User Guide, "AWS console sign-in events": a successful sign-in, logged in us-east-1.
     record(
@@ -120,15 +134,8 @@ BENIGN_GLOBAL = [
         agent="config.amazonaws.com",
     ),
     # A service testing permissions with DryRun for its customer ("AWS Internal" as source and agent).
-    record(
-        "RunInstances",
-        "ec2.amazonaws.com",
-        {"type": "AWSService", "invokedBy": "AWS Internal"},
-        {"instanceType": "m5.large", "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}},
-        ip="AWS Internal",
-        agent="AWS Internal",
-        errorCode="Client.DryRunOperation",
-        errorMessage="Request would have succeeded, but DryRun flag is set.",
+    aws_internal_launch(
+        errorCode="Client.DryRunOperation", errorMessage="Request would have succeeded, but DryRun flag is set."
     ),
 ]
 
@@ -159,7 +166,7 @@ def test_global_services_are_named_once_and_exclude_themselves_from_the_region_p
     assert {"iam.amazonaws.com", "sts.amazonaws.com", "signin.amazonaws.com", "organizations.amazonaws.com"} <= set(
         sources
     )
-    pattern = next(p for p in patterns.load() if p.name == "unused_region_activity").pattern
+    pattern = patterns.named("unused_region_activity").pattern
     for source in sources:
         event = normalise(record("Anything", source, USER, {})).to_eventbridge()
         assert not patterns.matches(pattern, event), source
@@ -224,16 +231,7 @@ def test_a_burst_of_small_instances_from_one_group_is_a_finding_and_a_small_grou
 
 def test_a_dry_run_by_a_service_is_not_reconnaissance_and_cannot_start_a_chain():
     dry_run = BENIGN_GLOBAL[-1]
-    launch = record(
-        "RunInstances",
-        "ec2.amazonaws.com",
-        {"type": "AWSService", "invokedBy": "AWS Internal"},
-        {"instanceType": "m5.large", "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]}},
-        ip="AWS Internal",
-        agent="AWS Internal",
-        time="2024-05-02T10:01:00Z",
-        event_id="evt-launch",
-    )
+    launch = aws_internal_launch(time="2024-05-02T10:01:00Z", event_id="evt-launch")
     assert findings_of([dry_run, launch], Settings(allowed_regions=("us-east-1",))) == []
 
 
@@ -404,3 +402,46 @@ def test_the_new_user_chain_names_its_steps():
     ]
     (finding,) = [f for f in findings_of(calls, _us_east()) if f.rule.id == "CG-IAM-001"]
     assert finding.event_ids == ["u2", "u1"]
+
+
+SPOT_FLEET_ROLE = {
+    "type": "AssumedRole",
+    "principalId": "AROAEXAMPLESPOT:spotfleet",
+    "arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/aws-ec2-spot-fleet-tagging-role/spotfleet",
+    "accountId": ACCOUNT,
+    "invokedBy": "spotfleet.amazonaws.com",
+    "sessionContext": {
+        "sessionIssuer": {"type": "Role", "arn": f"arn:aws:iam::{ACCOUNT}:role/aws-ec2-spot-fleet-tagging-role"}
+    },
+}
+
+
+@pytest.mark.parametrize("signal", ["both", "invokedBy only", "source only"])
+def test_a_spot_fleet_launch_through_an_ordinary_role_is_the_service_acting(signal):
+    """Spot Fleet launches with the customer's tagging role, not a service-linked one: the service shows only
+    in invokedBy and the source address. Either alone is enough."""
+    identity = copy.deepcopy(SPOT_FLEET_ROLE)
+    ip = "spotfleet.amazonaws.com"
+    if signal == "invokedBy only":
+        ip = "198.51.100.7"
+    elif signal == "source only":
+        del identity["invokedBy"]
+    launch = record(
+        "RunInstances",
+        "ec2.amazonaws.com",
+        identity,
+        {
+            "instanceType": "g5.48xlarge",
+            "instancesSet": {"items": [{"minCount": 1, "maxCount": 1}]},
+            "tagSpecificationSet": {
+                "items": [
+                    {"resourceType": "instance", "tags": [{"key": "aws:ec2spot:fleet-request-id", "value": "sfr-1"}]}
+                ]
+            },
+        },
+        ip=ip,
+        agent="spotfleet.amazonaws.com",
+    )
+    (finding,) = findings_of([launch], _us_east())
+    assert finding.rule.id == "CG-LAUNCH-005"
+    assert finding.details["group"] == "aws:ec2spot:fleet-request-id=sfr-1"

@@ -1,7 +1,7 @@
 """The deployed pipeline, rebuilt on the emulators from the same definitions Terraform uses:
 
   per-region default-bus rules (patterns.json, scopes and rule states as in modules/region_watch)
-    -> central event bus in the home region -> central rule -> SQS detection queue (redrive to a dead-letter
+    -> central event bus in the home region -> central rule -> SQS detection queue (redrive to the dead-letter
        queue after max_receive_count receives, as modules/detection)
     -> LocalStack's SQS event source mapping (ReportBatchItemFailures) -> the packaged detection function,
        invoked by LocalStack itself through the host-process executor (tools/lambda_host)
@@ -56,6 +56,36 @@ def event_id(event: dict) -> str:
     return str(detail.get("eventID") or detail.get("id") or "")
 
 
+def service_role(iam: Any, name: str, service: str) -> str:
+    """A role that `service` (events.amazonaws.com, lambda.amazonaws.com) may assume; its ARN."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": service}}],
+    }
+    return iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+
+
+def create_function(
+    emu: Emulators, name: str, code: bytes, handler: str, timeout: int, env: dict[str, str], region: str = "us-east-1"
+) -> dict:
+    """A Python function in LocalStack, which invokes it, with its role there too (LocalStack runs a function in
+    its role's account; moto's is another). Returns its configuration once it is active."""
+    iam = boto3.client("iam", region_name=region, endpoint_url=emu.localstack_url)
+    lam = boto3.client("lambda", region_name=region, endpoint_url=emu.localstack_url)
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.13",
+        Role=service_role(iam, name, "lambda.amazonaws.com"),
+        Handler=handler,
+        Code={"ZipFile": code},
+        Timeout=timeout,
+        MemorySize=256,
+        Environment={"Variables": env},
+    )
+    lam.get_waiter("function_active_v2").wait(FunctionName=name)
+    return lam.get_function_configuration(FunctionName=name)
+
+
 @dataclass
 class Delivery:
     """What one batch of replayed events produced: the findings the handler logged and the alerts read back."""
@@ -85,12 +115,12 @@ class LocalPipeline:
     def install(self) -> None:
         sqs, sns, events = self.client("sqs"), self.client("sns"), self.client("events")
         arn: dict[str, str] = {}
-        for q in ("redrive", "detect-dlq", "inbox", "tap", "detect"):
+        for q in ("detect-dlq", "inbox", "tap", "detect"):
             attributes = {}
-            if q == "detect":  # as modules/detection: retries, then the redrive queue
+            if q == "detect":  # as modules/detection: retries, then the dead-letter queue malformed events go to
                 attributes = {
                     "VisibilityTimeout": str(VISIBILITY_TIMEOUT),
-                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn["redrive"], "maxReceiveCount": 5}),
+                    "RedrivePolicy": json.dumps({"deadLetterTargetArn": arn["detect-dlq"], "maxReceiveCount": 5}),
                 }
             self._queues[q] = sqs.create_queue(QueueName=f"{self.name}-{q}", Attributes=attributes)["QueueUrl"]
             arn[q] = sqs.get_queue_attributes(QueueUrl=self._queues[q], AttributeNames=["QueueArn"])["Attributes"][
@@ -100,21 +130,7 @@ class LocalPipeline:
         sns.subscribe(TopicArn=self.topic_arn, Protocol="sqs", Endpoint=arn["inbox"])
         bus_arn = events.create_event_bus(Name=f"{self.name}-central")["EventBusArn"]
         self.central_bus = f"{self.name}-central"
-        role = self.client("iam").create_role(
-            RoleName=f"{self.name}-forwarder",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "events.amazonaws.com"},
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
+        role = service_role(self.client("iam"), f"{self.name}-forwarder", "events.amazonaws.com")
         events.put_rule(
             Name=f"{self.name}-detect",
             EventBusName=self.central_bus,
@@ -141,25 +157,7 @@ class LocalPipeline:
         self._create_function(arn["detect"])
 
     def _create_function(self, queue_arn: str) -> None:
-        # The role lives where the function does: LocalStack runs it in the role's account (moto's is another).
-        iam = boto3.client("iam", region_name=self.home, endpoint_url=self.emu.localstack_url)
-        role = iam.create_role(
-            RoleName=f"{self.name}-detect",
-            AssumeRolePolicyDocument=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Effect": "Allow",
-                            "Action": "sts:AssumeRole",
-                            "Principal": {"Service": "lambda.amazonaws.com"},
-                        }
-                    ],
-                }
-            ),
-        )["Role"]["Arn"]
-        table = f"{self.name}-state"
-        DynamoStore.create_table(self.client("dynamodb"), table)
+        table = DynamoStore.create_table(self.client("dynamodb"), f"{self.name}-state")
         self.function_env = {
             "TOPIC_ARN": self.topic_arn,
             "STATE_TABLE": table,
@@ -168,31 +166,23 @@ class LocalPipeline:
         }
         # The function's own AWS calls go where this process's go (DynamoDB to moto, SNS to LocalStack, ...).
         endpoints = {k: v for k, v in self.emu.env().items() if k.startswith("AWS_ENDPOINT_URL")}
-        lam = self.lambda_client()
         self.function_name = f"{self.name}-detect"
-        lam.create_function(
-            FunctionName=self.function_name,
-            Runtime="python3.13",
-            Role=role,
-            Handler="cryptoguard.handlers.detect.handler",
-            Code={"ZipFile": lambda_zip()},
-            Timeout=FUNCTION_TIMEOUT,
-            MemorySize=256,
-            Environment={"Variables": {**endpoints, **self.function_env}},
+        self.function_config = create_function(
+            self.emu,
+            self.function_name,
+            lambda_zip(),
+            "cryptoguard.handlers.detect.handler",
+            FUNCTION_TIMEOUT,
+            {**endpoints, **self.function_env},
+            self.home,
         )
-        lam.get_waiter("function_active_v2").wait(FunctionName=self.function_name)
-        lam.create_event_source_mapping(
+        boto3.client("lambda", region_name=self.home, endpoint_url=self.emu.localstack_url).create_event_source_mapping(
             FunctionName=self.function_name,
             EventSourceArn=queue_arn,
             BatchSize=BATCH_SIZE,
             MaximumBatchingWindowInSeconds=BATCHING_WINDOW,
             FunctionResponseTypes=["ReportBatchItemFailures"],
         )
-        self.function_config = lam.get_function_configuration(FunctionName=self.function_name)
-
-    def lambda_client(self) -> Any:
-        """The pipeline's functions live in LocalStack, which invokes them (moto's Lambda is the responder's world)."""
-        return boto3.client("lambda", region_name=self.home, endpoint_url=self.emu.localstack_url)
 
     # ---- run -----------------------------------------------------------------------------------------
     def delivers(self, event: dict) -> bool:
@@ -236,8 +226,9 @@ class LocalPipeline:
         # Wait only for what the patterns deliver: a benign event that no rule matches never arrives.
         expected = {event_id(e) for e in events if self.delivers(e)}
         # Copies of an earlier run's events can still trickle in (overlapping rules): count only this run's.
-        tapped = [m for m in self._drain("tap", expected, timeout) if event_id(json.loads(m["Body"])) in expected]
-        arrived = {event_id(json.loads(m["Body"])) for m in tapped}
+        drained = [event_id(json.loads(m["Body"])) for m in self._drain("tap", expected, timeout)]
+        tapped = [i for i in drained if i in expected]
+        arrived = set(tapped)
         logged = self._function_log(len(tapped), since, timeout) if tapped else []
         findings = [line for line in logged if line.get("message") == "finding"]
         alerts = []

@@ -12,12 +12,13 @@ import json
 import logging
 import os
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
 import boto3
 
 from cryptoguard.alerts import Alert
-from cryptoguard.enrich import UserDataEnricher, member_clients
+from cryptoguard.enrich import ClientFactory, UserDataEnricher, member_clients
 from cryptoguard.notify import emit, publish
 from cryptoguard.pipeline import DEFAULT_LEASE, process
 from cryptoguard.rules import Context
@@ -35,6 +36,12 @@ def _context() -> Context:
         table = os.environ.get("STATE_TABLE")
         _CONTEXT = Context(Settings.from_env(), DynamoStore(table) if table else MemoryStore())
     return _CONTEXT
+
+
+@cache
+def _member_clients(role: str) -> ClientFactory | None:
+    """Sessions in member accounts outlive an invocation: a warm environment assumes each role once."""
+    return member_clients(role) if role else None
 
 
 LEASE_MARGIN_MS = 60_000
@@ -79,8 +86,8 @@ def handler(event: dict[str, Any], invocation: Any = None) -> dict[str, Any]:
     records = event.get("Records") if isinstance(event, dict) else None
     if not isinstance(records, list):
         log.error(json.dumps({"message": "invocation without SQS Records: nothing to do", "event": str(event)[:500]}))
-    role = os.environ.get("ENRICHMENT_ROLE_NAME")
-    enrich = UserDataEnricher(member_clients(role)) if role else None
+    clients = _member_clients(os.environ.get("ENRICHMENT_ROLE_NAME") or "")
+    enrich = UserDataEnricher(clients) if clients else None  # budget and deadline per invocation
     batch = records if isinstance(records, list) else []
     result = process(batch, ctx, send, set_aside, _lease(invocation), enrich)
     log.info(

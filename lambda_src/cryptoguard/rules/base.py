@@ -124,9 +124,18 @@ class Context:
     def minutes(self, value: int) -> timedelta:
         return timedelta(minutes=value)
 
-    def allowlisted(self, record: Record) -> bool:
+    @staticmethod
+    def named_in(record: Record, principals: tuple[str, ...]) -> bool:
+        """True when the caller (its ARN or its role's) matches one of the ARN glob patterns."""
         names = [record.principal, record.session_issuer]
-        return any(fnmatch.fnmatchcase(n, p) for p in self.settings.allowlisted_principals for n in names if n)
+        return any(fnmatch.fnmatchcase(n, p) for p in principals for n in names if n)
+
+    def allowlisted(self, record: Record) -> bool:
+        return self.named_in(record, self.settings.allowlisted_principals)
+
+    def administrator(self, record: Record) -> bool:
+        """One of the principals that manage this project (its rules, its protection tags)."""
+        return self.named_in(record, self.settings.administrator_principals)
 
     def key(self, family: str, record: Record) -> str:
         return f"{family}|{record.account}|{record.principal}"

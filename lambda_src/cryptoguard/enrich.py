@@ -24,24 +24,13 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from cryptoguard.indicators import REDACTED, redacted
 from cryptoguard.records import Record, as_dict, as_list
 from cryptoguard.sessions import assumed, own_account
 
 log = logging.getLogger("cryptoguard")
-REDACTED = "<sensitiveDataRemoved>"
-EVENTS = {
-    "RunInstances",
-    "ModifyInstanceAttribute",
-    "CreateLaunchTemplate",
-    "CreateLaunchTemplateVersion",
-    "CreateLaunchConfiguration",
-}
 # A client for (service, account, region); raises when the account's role cannot be assumed.
 ClientFactory = Callable[[str, str, str], Any]
-
-
-def redacted(record: Record) -> bool:
-    return record.event_name in EVENTS and record.succeeded and REDACTED in json.dumps(record.request)
 
 
 @dataclasses.dataclass

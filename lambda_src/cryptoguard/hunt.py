@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import IO
 
 from cryptoguard import patterns
+from cryptoguard.indicators import redacted
 from cryptoguard.records import MalformedEvent, Record, normalise
 from cryptoguard.rules import Context, Severity, evaluate
 from cryptoguard.sources import Batch
@@ -26,6 +27,7 @@ class Summary:
     findings: int = 0
     malformed: int = 0
     unreadable: int = 0
+    redacted: int = 0  # launches whose user data CloudTrail hid and nobody read back
     by_rule: Counter = field(default_factory=Counter)
     worst: Severity | None = None
 
@@ -35,6 +37,11 @@ class Summary:
             f"{self.findings} findings; {self.malformed} malformed records, {self.unreadable} unreadable inputs"
         ]
         lines += [f"  {rule}: {count}" for rule, count in sorted(self.by_rule.items())]
+        if self.redacted:
+            lines.append(
+                f"  {self.redacted} launches had their user data redacted by CloudTrail, so miners in it were not "
+                "looked for: --enrich reads it back from the member accounts"
+            )
         return "\n".join(lines)
 
 
@@ -94,7 +101,10 @@ def run(
             if not gate.delivered(record.to_eventbridge(), record.region, record.read_only):
                 continue
             summary.delivered += 1
-            for finding in evaluate(enrich(record) if enrich else record, ctx):
+            if enrich is not None:
+                record = enrich(record)
+            summary.redacted += redacted(record)
+            for finding in evaluate(record, ctx):
                 summary.findings += 1
                 summary.by_rule[finding.rule.id] += 1
                 summary.worst = max(summary.worst or finding.severity, finding.severity)

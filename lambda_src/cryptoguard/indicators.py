@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from cryptoguard.records import as_dict, as_list
+from cryptoguard.records import Record, as_dict, as_list
 
 # Strong: each one alone marks a mining payload (seed 002: SRBMiner and rplant.xyz pools; seed 004: meson_cdn,
 # gaganode). Weak: common in benign scripts too, reported only alongside a strong one.
@@ -44,6 +44,16 @@ STRONG_INDICATORS = (
 )
 WEAK_INDICATORS = ("nproc --all", "$(nproc)", "--threads", "cpulimit", "hugepages")
 REDACTED = "<sensitiveDataRemoved>"
+# The calls whose user data CloudTrail redacts, and that enrich.py can read back.
+REDACTED_USER_DATA_EVENTS = frozenset(
+    {
+        "RunInstances",
+        "ModifyInstanceAttribute",
+        "CreateLaunchTemplate",
+        "CreateLaunchTemplateVersion",
+        "CreateLaunchConfiguration",
+    }
+)
 _BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]{16,}$")
 
 
@@ -57,6 +67,15 @@ def decode_user_data(value: Any) -> str:
         except (binascii.Error, ValueError):
             return value
     return value
+
+
+def redacted(record: Record) -> bool:
+    """A successful call whose user data CloudTrail replaced with REDACTED."""
+    return (
+        record.event_name in REDACTED_USER_DATA_EVENTS
+        and record.succeeded
+        and any(k == "userdata" and REDACTED in str(v) for k, v in walk(record.request))
+    )
 
 
 def find_indicators(text: str) -> list[str]:

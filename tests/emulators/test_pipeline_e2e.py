@@ -1,6 +1,7 @@
 """The seed scenarios through the deployed shape of the pipeline on the emulators: regional EventBridge rules
 from patterns.json -> central bus -> SQS -> LocalStack's event source mapping -> the packaged function
-(invoked by LocalStack) -> SNS, read back through an SQS subscription and the function's CloudWatch Logs."""
+(invoked by LocalStack) -> SNS, read back through an SQS subscription and the function's CloudWatch Logs.
+User data is redacted in the records: the function reads it back from the emulated member account."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def pipeline(aws, settings):
 def test_every_attack_step_is_alerted_through_sns(pipeline, scenario):
     alerted: set[str] = set()
     for step in scenario.steps:
-        delivery = pipeline.run(step.events)
+        delivery = pipeline.run(step.events, scenario.hidden_user_data())
         assert delivery.events_delivered == len(step.events), step.name
         alerted |= {a["rule_id"] for a in delivery.alerts}
         detected = {f["rule_id"] for f in delivery.findings}
@@ -37,7 +38,7 @@ def test_benign_scenarios_send_nothing_high(pipeline, scenario):
     loud = [
         (a["rule_id"], a["severity"])
         for step in scenario.steps
-        for a in pipeline.run(step.events).alerts
+        for a in pipeline.run(step.events, scenario.hidden_user_data()).alerts
         if a["severity"] in ("HIGH", "CRITICAL")
     ]
     assert loud == []

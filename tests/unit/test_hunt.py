@@ -63,13 +63,15 @@ def test_hunt_reads_a_trail_archive_and_writes_json_lines(archive):
     assert {
         "CG-LAUNCH-001",
         "CG-REGION-001",
-        "CG-PAYLOAD-001",
         "CG-LAUNCH-004",
         "CG-NET-001",
         "CG-STORAGE-001",
         "CG-LAUNCH-002",
     } <= rules
     assert "records read" in proc.stderr and "unreadable inputs" in proc.stderr
+    # The user data is redacted, as in real trails: without --enrich the payload is not looked for, and hunt says so.
+    assert "CG-PAYLOAD-001" not in rules
+    assert "4 launches had their user data redacted by CloudTrail" in proc.stderr and "--enrich" in proc.stderr
 
 
 def test_hunt_reads_json_lines_of_events_and_records(tmp_path):

@@ -1,4 +1,7 @@
-"""Every attack step of the seed scenarios raises its expected rules; no benign scenario raises HIGH or above."""
+"""Every attack step of the seed scenarios raises its expected rules; no benign scenario raises HIGH or above.
+
+The records carry user data as CloudTrail writes it (redacted), so the payload rule needs what the account holds:
+each scenario is materialised on moto and read back through the enrichment role, as the detector does."""
 
 from __future__ import annotations
 
@@ -6,33 +9,65 @@ import random
 
 import pytest
 
-from cryptoguard.drill.scenarios import attack_scenarios, benign_scenarios
-from cryptoguard.records import normalise
+from cryptoguard.drill.scenarios import Scenario, attack_scenarios, benign_scenarios
+from cryptoguard.drill.world import materialise
+from cryptoguard.enrich import UserDataEnricher, member_clients
+from cryptoguard.records import Record, normalise
 from cryptoguard.rules import RULES, Context, Severity, evaluate
 
 ATTACKS = attack_scenarios()
 BENIGN = benign_scenarios()
 
 
+@pytest.fixture
+def accounts(aws_in_process):
+    """The scenario's accounts on moto: (its events backed by real resources, an enricher reading them back)."""
+    clients = member_clients("cryptoguard-enrichment")
+
+    def prepare(scenario: Scenario, events: list[dict] | None = None) -> tuple[list[dict], UserDataEnricher]:
+        events = scenario.events() if events is None else events
+        return materialise(events, scenario.hidden_user_data(), clients), UserDataEnricher(clients)
+
+    return prepare
+
+
+def _records(events: list[dict], enrich: UserDataEnricher) -> list[Record]:
+    return [enrich(normalise(e)) for e in events]
+
+
 @pytest.mark.parametrize("scenario", ATTACKS, ids=lambda s: s.name)
-def test_every_attack_step_is_detected(scenario, settings):
+def test_every_attack_step_is_detected(scenario, settings, accounts):
     ctx = Context(settings)
+    _, enrich = accounts(scenario, [])
     for step in scenario.steps:
-        found = {f.rule.id for event in step.events for f in evaluate(normalise(event), ctx)}
+        events, _ = accounts(scenario, step.events)
+        found = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, ctx)}
         missing = set(step.expect) - found
         assert not missing, f"{scenario.name} / {step.name}: missing {sorted(missing)}, found {sorted(found)}"
 
 
 @pytest.mark.parametrize("scenario", BENIGN, ids=lambda s: s.name)
-def test_benign_scenarios_raise_nothing_high(scenario, settings):
+def test_benign_scenarios_raise_nothing_high(scenario, settings, accounts):
     ctx = Context(settings)
+    events, enrich = accounts(scenario)
     loud = [
         (f.rule.id, f.severity.name)
-        for e in scenario.events()
-        for f in evaluate(normalise(e), ctx)
+        for r in _records(events, enrich)
+        for f in evaluate(r, ctx)
         if f.severity >= Severity.HIGH
     ]
     assert loud == []
+
+
+def test_records_are_redacted_as_cloudtrail_writes_them_and_payloads_need_enrichment(settings, accounts):
+    """Without reading the accounts, the payload rule is blind on these records, as on a real trail."""
+    hidden = [s for s in ATTACKS if s.hidden_user_data()]
+    assert {s.name for s in hidden} >= {"nov2025_ecs_ec2", "meson_cdn"}
+    for scenario in hidden:
+        plain = {f.rule.id for e in scenario.events() for f in evaluate(normalise(e), Context(settings))}
+        events, enrich = accounts(scenario)
+        enriched = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, Context(settings))}
+        assert "CG-PAYLOAD-001" not in plain and "CG-PAYLOAD-001" in enriched, scenario.name
 
 
 def test_every_rule_is_exercised_by_a_scenario():
@@ -49,11 +84,11 @@ def test_attack_steps_name_their_seed():
 
 @pytest.mark.parametrize("seed", range(5))
 @pytest.mark.parametrize("scenario", ATTACKS, ids=lambda s: s.name)
-def test_detection_does_not_depend_on_arrival_order(scenario, settings, seed):
+def test_detection_does_not_depend_on_arrival_order(scenario, settings, seed, accounts):
     """EventBridge and SQS do not keep order: shuffled, each campaign still raises every expected rule."""
-    events = scenario.events()
+    events, enrich = accounts(scenario)
     random.Random(seed).shuffle(events)
     ctx = Context(settings)
-    found = {f.rule.id for e in events for f in evaluate(normalise(e), ctx)}
+    found = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, ctx)}
     expected = {rule for step in scenario.steps for rule in step.expect}
     assert expected <= found, f"missing {sorted(expected - found)}"

@@ -7,6 +7,9 @@
        invoked by LocalStack itself through the host-process executor (tools/lambda_host)
     -> SNS notifications topic -> SQS subscription, read back as a person's inbox would be.
 
+The records' redacted user data is put into the emulated member account first (world.materialise), behind the
+role modules/enrichment_role would create there, and the function reads it back through that role.
+
 What the function found is read from its CloudWatch Logs, as an operator would. A tap queue on the central
 rule receives a copy of every delivered event, so a run knows what the function has to process.
 """
@@ -28,6 +31,8 @@ import boto3
 
 from cryptoguard import patterns
 from cryptoguard.drill.emulators import Emulators
+from cryptoguard.drill.world import materialise
+from cryptoguard.enrich import member_clients
 from cryptoguard.pipeline import BATCH_SIZE
 from cryptoguard.records import normalise
 from cryptoguard.settings import Settings
@@ -37,6 +42,12 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]
 FUNCTION_TIMEOUT = 60
 VISIBILITY_TIMEOUT = 6 * FUNCTION_TIMEOUT + 1  # as modules/detection: six function timeouts plus the window
 BATCHING_WINDOW = 1  # modules/detection waits up to 30 s to fill a batch; a drill need not
+ENRICHMENT_ROLE = "cryptoguard-enrichment"  # modules/enrichment_role's default name
+ENRICHMENT_ACTIONS = [  # as modules/enrichment_role grants
+    "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeLaunchTemplateVersions",
+    "autoscaling:DescribeLaunchConfigurations",
+]
 
 
 def lambda_zip() -> bytes:
@@ -106,6 +117,8 @@ class LocalPipeline:
         self.regions = sorted(set(regions) | {home_region})
         self.name = f"cryptoguard-drill-{uuid.uuid4().hex[:6]}"
         self._queues: dict[str, str] = {}
+        self._member_roles: set[str] = set()
+        self.member_clients = member_clients(ENRICHMENT_ROLE)
         self.gate = patterns.Gate(settings.allowed_regions, settings.guardduty_severity_threshold)
 
     def client(self, service: str, region: str | None = None) -> Any:
@@ -163,6 +176,7 @@ class LocalPipeline:
             "STATE_TABLE": table,
             "DEAD_LETTER_QUEUE_URL": self._queues["detect-dlq"],
             "CRYPTOGUARD_SETTINGS": json.dumps(self.settings.as_dict()),
+            "ENRICHMENT_ROLE_NAME": ENRICHMENT_ROLE,
         }
         # The function's own AWS calls go where this process's go (DynamoDB to moto, SNS to LocalStack, ...).
         endpoints = {k: v for k, v in self.emu.env().items() if k.startswith("AWS_ENDPOINT_URL")}
@@ -183,6 +197,40 @@ class LocalPipeline:
             MaximumBatchingWindowInSeconds=BATCHING_WINDOW,
             FunctionResponseTypes=["ReportBatchItemFailures"],
         )
+
+    def _member_role(self, account: str) -> None:
+        """The enrichment role in a member account, trusting the function's account, as the module makes it.
+        LocalStack puts a resource in the account a 12-digit access key names."""
+        if account in self._member_roles:
+            return
+        iam = boto3.client(
+            "iam",
+            region_name=self.home,
+            endpoint_url=self.emu.localstack_url,
+            aws_access_key_id=account,
+            aws_secret_access_key="test",
+        )
+        detector_account = self.function_config["FunctionArn"].split(":")[4]
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"AWS": f"arn:aws:iam::{detector_account}:root"},
+                }
+            ],
+        }
+        with contextlib.suppress(iam.exceptions.EntityAlreadyExistsException):
+            iam.create_role(RoleName=ENRICHMENT_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+            policy = {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": ENRICHMENT_ACTIONS, "Resource": "*"}],
+            }
+            iam.put_role_policy(
+                RoleName=ENRICHMENT_ROLE, PolicyName="read-user-data", PolicyDocument=json.dumps(policy)
+            )
+        self._member_roles.add(account)
 
     # ---- run -----------------------------------------------------------------------------------------
     def delivers(self, event: dict) -> bool:
@@ -218,10 +266,15 @@ class LocalPipeline:
                 break
         return got
 
-    def run(self, events: list[dict], timeout: float = 30.0) -> Delivery:
+    def run(self, events: list[dict], hidden: dict[str, str] | None = None, timeout: float = 30.0) -> Delivery:
         """Replay events and wait until the function has processed every delivered copy; read back what it
-        logged and the alerts a subscriber received."""
+        logged and the alerts a subscriber received. `hidden`: user data the records redacted, by event id, to
+        be put into the member accounts first."""
         started, since = time.monotonic(), int(time.time() * 1000)
+        if hidden:
+            for account in {e["detail"]["recipientAccountId"] for e in events if event_id(e) in hidden}:
+                self._member_role(account)
+            events = materialise(events, hidden, self.member_clients)
         self.put(events)
         # Wait only for what the patterns deliver: a benign event that no rule matches never arrives.
         expected = {event_id(e) for e in events if self.delivers(e)}

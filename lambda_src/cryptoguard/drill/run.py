@@ -111,7 +111,7 @@ def run_local(settings: Settings, names: list[str] | None = None, out: Any = sys
             print(f"\n== {scenario.name}: {scenario.title} (seed {scenario.seed})", file=out, flush=True)
             alerted: set[str] = set()
             for step in scenario.steps:
-                delivery = pipeline.run(step.events)
+                delivery = pipeline.run(step.events, scenario.hidden_user_data())
                 new = {a["rule_id"] for a in delivery.alerts}
                 alerted |= new
                 row = Row(

@@ -3,7 +3,9 @@ scenarios that must stay quiet. Shared by the drill, the tests and the hunt fixt
 
 Field names follow real CloudTrail records: requestParameters in the service's own casing
 (instancesSet.items[].minCount for RunInstances, CreateLaunchTemplateRequest.LaunchTemplateData for launch
-templates), Lambda event names with their API-version suffixes, GuardDuty findings in `detail`."""
+templates), Lambda event names with their API-version suffixes, GuardDuty findings in `detail`. User data is
+`<sensitiveDataRemoved>`, as CloudTrail writes it; what it hid is kept aside (Scenario.hidden_user_data) for
+the drill and the tests to put into the emulators, where enrichment reads it back as it would from an account."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from cryptoguard.indicators import REDACTED
 
 ACCOUNT = "111122223333"
 ALLOWED_REGIONS = ("ap-northeast-1", "us-east-1")
@@ -79,6 +83,16 @@ SEED_004_MESON = (
     "sudo ./service start meson_cdn"
 )
 BENIGN_USER_DATA = "#!/bin/bash\nyum install -y amazon-cloudwatch-agent nginx\nsystemctl enable --now nginx\n"
+
+
+# What the accounts hold behind CloudTrail's redaction: user data, by the event id of the record that hid it.
+HIDDEN_USER_DATA: dict[str, str] = {}
+
+
+def hidden(event: dict, user_data: str) -> dict:
+    """The event as CloudTrail writes it (user data redacted), with the user data noted for the emulators."""
+    HIDDEN_USER_DATA[event["detail"]["eventID"]] = user_data
+    return event
 
 
 def b64(text: str) -> str:
@@ -216,6 +230,11 @@ class Scenario:
     def events(self) -> list[dict]:
         return [e for step in self.steps for e in step.events]
 
+    def hidden_user_data(self) -> dict[str, str]:
+        """User data this scenario's records redacted, by event id."""
+        ids = (e["detail"].get("eventID") for e in self.events())
+        return {i: HIDDEN_USER_DATA[i] for i in ids if i in HIDDEN_USER_DATA}
+
     def cloudtrail_records(self) -> list[dict]:
         return [e["detail"] for e in self.events() if e["detail-type"] == "AWS API Call via CloudTrail"]
 
@@ -229,7 +248,7 @@ def _run_instances(
         "monitoring": {"enabled": False},
     }
     if user_data is not None:
-        params["userData"] = b64(user_data)
+        params["userData"] = REDACTED
     if "tagSpecificationSet" in kw:
         params["tagSpecificationSet"] = kw.pop("tagSpecificationSet")
     error = kw.pop("error", None)
@@ -245,11 +264,12 @@ def _run_instances(
             }
         }
     )
-    return eventbridge(
+    event = eventbridge(
         cloudtrail(
             clock, "RunInstances", "ec2", params, region=region, identity=identity, error=error, response=response, **kw
         )
     )
+    return hidden(event, user_data) if user_data is not None and not error else event
 
 
 def nov2025_campaign() -> Scenario:
@@ -285,7 +305,7 @@ def nov2025_campaign() -> Scenario:
             "LaunchTemplateData": {
                 "ImageId": "ami-0a2e7efb4257c0907",
                 "InstanceType": "g4dn.xlarge",
-                "UserData": b64(SEED_002_MINER),
+                "UserData": REDACTED,
             },
         }
     }
@@ -355,7 +375,7 @@ def nov2025_campaign() -> Scenario:
         Step(
             "CreateLaunchTemplate with miner user data",
             "002: CreateLaunchTemplate UserData",
-            [ct("CreateLaunchTemplate", "ec2", template)],
+            [hidden(ct("CreateLaunchTemplate", "ec2", template), SEED_002_MINER)],
             ("CG-PAYLOAD-001", "CG-LAUNCH-002"),
         ),
         Step(
@@ -892,15 +912,18 @@ def benign_scenarios() -> list[Scenario]:
                 "CreateLaunchTemplate + ASG max 10",
                 "-",
                 [
-                    ct(
-                        "CreateLaunchTemplate",
-                        "ec2",
-                        {
-                            "CreateLaunchTemplateRequest": {
-                                "LaunchTemplateName": "web",
-                                "LaunchTemplateData": {"InstanceType": "m5.large", "UserData": b64(BENIGN_USER_DATA)},
-                            }
-                        },
+                    hidden(
+                        ct(
+                            "CreateLaunchTemplate",
+                            "ec2",
+                            {
+                                "CreateLaunchTemplateRequest": {
+                                    "LaunchTemplateName": "web",
+                                    "LaunchTemplateData": {"InstanceType": "m5.large", "UserData": REDACTED},
+                                }
+                            },
+                        ),
+                        BENIGN_USER_DATA,
                     ),
                     ct(
                         "CreateAutoScalingGroup",

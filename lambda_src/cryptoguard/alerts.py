@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptoguard.costs import WINDOW_TOTALS, Cost
 from cryptoguard.rules.base import MAX_EVENT_IDS, Finding, Severity
 from cryptoguard.state import WindowStore
 from cryptoguard.targets import MAX_TARGETS, Target, targets_of
@@ -37,6 +38,7 @@ class Alert:
     source_ips: set[str] = field(default_factory=set)
     details: dict[str, Any] = field(default_factory=dict)
     targets: dict[Target, None] = field(default_factory=dict)  # ordered set: what the responder may act on
+    cost: Cost | None = None  # money at risk: launches added up, a window's running total taken at its largest
 
     def add(self, finding: Finding) -> None:
         r = finding.record
@@ -50,6 +52,13 @@ class Alert:
         if r.source_ip:
             self.source_ips.add(r.source_ip)
         self.details = finding.details  # the latest finding carries the running totals
+        cost = finding.cost
+        if cost is None or self.cost is None:
+            self.cost = cost or self.cost
+        elif any(key in finding.details for key in WINDOW_TOTALS):
+            self.cost = max(self.cost, cost, key=lambda c: c.per_hour)
+        else:
+            self.cost = self.cost.plus(cost)
         for target in (*targets_of(r), *finding.targets):
             if len(self.targets) < MAX_TARGETS:
                 self.targets[target] = None
@@ -58,7 +67,12 @@ class Alert:
     def subject(self) -> str:
         who = self.principal.rsplit("/", 1)[-1] or self.principal
         times = f" x{self.count}" if self.count > 1 else ""
-        text = f"[{self.severity.name}] {self.title}{times} - {self.account}/{self.region} by {who}"
+        money = f" {self.cost.label()}:" if self.cost and self.cost.per_hour else ""
+        head, tail = f"[{self.severity.name}]{money} ", f"{times} - {self.account}/{self.region} by {who}"
+        # The title gives way first: severity, money, count, account, region and who are what a person triages by.
+        room = SUBJECT_LIMIT - len(head) - len(tail)
+        title = self.title if len(self.title) <= room else self.title[: max(room - 3, 0)] + "..."
+        text = head + title + tail
         return text if len(text) <= SUBJECT_LIMIT else text[: SUBJECT_LIMIT - 3] + "..."
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,6 +94,7 @@ class Alert:
             "details": self.details,
             "incident": self.incident,
             "targets": [t.as_dict() for t in self.targets],
+            **({"cost": self.cost.as_dict()} if self.cost else {}),
         }
 
     def body(self) -> str:
@@ -104,7 +119,10 @@ def aggregate(findings: Iterable[Finding]) -> list[Alert]:
                 f.rule.mitre,
             )
         alert.add(f)
-    return sorted(alerts.values(), key=lambda a: (-a.severity, a.rule_id, a.incident))
+    # Worst first, and among equals the costliest: the money at risk decides what a person reads first.
+    return sorted(
+        alerts.values(), key=lambda a: (-a.severity, -(a.cost.per_hour if a.cost else 0), a.rule_id, a.incident)
+    )
 
 
 def worth_sending(alert: Alert, before: int) -> bool:

@@ -37,6 +37,7 @@ def _description(alert: Alert) -> str:
     lines = [
         f"*{alert.count} x {names}* by `{alert.principal or 'unknown'}`",
         f"Account {alert.account}, region {alert.region}. {when}",
+        alert.cost.sentence() if alert.cost else "",
         details,
         f"<{console_link(alert)}|Open in CloudTrail>",
     ]

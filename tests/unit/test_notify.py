@@ -36,7 +36,11 @@ def test_chat_gets_chatbots_custom_format_with_a_console_link():
     message = chatbot_message(_alert())
     assert message["version"] == "1.0" and message["source"] == "custom"
     content = message["content"]
-    assert content["title"].startswith(":red_circle: [HIGH] GPU") and "p3.16xlarge" in content["description"]
+    assert (
+        content["title"].startswith(":red_circle: [HIGH] ~$52,877 / 30 days: GPU")
+        and "p3.16xlarge" in content["description"]
+    )
+    assert "Money at risk: ~$52,877 / 30 days ($73.44/h) for 3 x p3.16xlarge in sa-east-1" in content["description"]
     assert "RunInstances" in content["description"] and "console.aws.amazon.com/cloudtrail" in content["description"]
     assert content["keywords"][:2] == ["CG-LAUNCH-002", "HIGH"] and content["nextSteps"]
 

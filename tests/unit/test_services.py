@@ -59,7 +59,8 @@ ATTACKS = [
         "scalingConfig": {"minSize": 1, "maxSize": 3, "desiredSize": 1}, "instanceTypes": ["m5.large"]}),
         "CG-EKS-001", ["accelerated"]),
     (ct("eks", "UpdateNodegroupConfig", {"name": "prod", "nodegroupName": "workers", "scalingConfig":
-        {"minSize": 1, "maxSize": 500, "desiredSize": 400}}), "CG-EKS-001", ["maximum size"]),
+        {"minSize": 1, "maxSize": 500, "desiredSize": 400}}), "CG-EKS-001",
+        ["instances in one request", "maximum size"]),
     # Batch: p3 family; 10,000 vCPUs of c5.
     (ct("batch", "CreateComputeEnvironment", {"computeEnvironmentName": "ce", "type": "MANAGED", "computeResources":
         {"type": "SPOT", "minvCpus": 0, "maxvCpus": 256, "instanceTypes": ["p3"], "subnets": ["subnet-1"]}}),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from enum import IntEnum
 from typing import Any
 
+from cryptoguard.costs import Cost, estimate
 from cryptoguard.records import Record
 from cryptoguard.settings import Settings
 from cryptoguard.state import Bucket, MemoryStore, Run, WindowStore, heaviest
@@ -83,6 +84,11 @@ class Finding:
         return list(dict.fromkeys(i for i in (self.record.event_id, *self.related) if i))[:MAX_EVENT_IDS]
 
     @property
+    def cost(self) -> Cost | None:
+        """Money at risk: what the capacity this finding is about costs while it runs (costs.py)."""
+        return estimate(self.record, self.details)
+
+    @property
     def incident(self) -> str:
         r = self.record
         return "|".join((self.rule.id, self.severity.name, r.account, r.region, r.principal, self.subject))
@@ -105,6 +111,7 @@ class Finding:
             "seed": self.rule.seed,
             "mitre": self.rule.mitre,
             "details": self.details,
+            **({"cost": cost.as_dict()} if (cost := self.cost) else {}),
         }
 
 

@@ -45,8 +45,9 @@ EKS = Rule(
     Severity.HIGH,
     "002",
     "T1496",
-    "CreateNodegroup or UpdateNodegroupConfig with accelerated instance types or a GPU/Neuron AMI type, or a "
-    "scalingConfig maxSize of max_asg_size or more (node groups are Auto Scaling groups).",
+    "CreateNodegroup or UpdateNodegroupConfig with accelerated instance types or a GPU/Neuron AMI type, a "
+    "desiredSize of max_instances_per_call or more, or a maxSize of max_asg_size or more (node groups are Auto "
+    "Scaling groups).",
 )
 BATCH = Rule(
     "CG-BATCH-001",
@@ -179,9 +180,16 @@ SERVICES = {
 }
 RULES = (SAGEMAKER, WORKSPACES, EKS, BATCH, EMR, CODEBUILD, LIGHTSAIL, JOB_PAYLOAD)
 
-# Keys whose values count machines: SageMaker, EMR and endpoint counts, EMR fleet capacities.
+# Keys whose values count machines: SageMaker, EMR and endpoint counts, EMR fleet capacities, node groups' desired size.
 COUNT_KEYS = frozenset(
-    {"instancecount", "initialinstancecount", "desiredinstancecount", "targetondemandcapacity", "targetspotcapacity"}
+    {
+        "instancecount",
+        "initialinstancecount",
+        "desiredinstancecount",
+        "desiredsize",
+        "targetondemandcapacity",
+        "targetspotcapacity",
+    }
 )
 # Services' own names for what they run on (not EC2 instance types): WorkSpaces compute types, CodeBuild
 # environment and compute types, EKS AMI types.
@@ -316,8 +324,8 @@ def _capacity(record: Record, ctx: Context) -> Iterator[Finding]:
         "compute_types": asked.compute_types,
         "instances": asked.instances,
     }
-    if asked.maximum:
-        details["maximum"] = asked.maximum
+    if asked.maximum:  # Batch counts vCPUs, the others machines
+        details["max_vcpus" if service.rule is BATCH else "maximum"] = asked.maximum
     if asked.instances:
         # Counted per service and principal, so twenty jobs of three instances are a fleet too.
         buckets = ctx.burst(

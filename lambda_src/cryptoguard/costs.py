@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from cryptoguard.indicators import instance_types, requested_instances
+from cryptoguard.indicators import as_int, instance_types, requested_instances
 from cryptoguard.records import Record
 
 PRICES = Path(__file__).parent / "data" / "prices.json"
@@ -104,17 +104,10 @@ class Cost:
         return f"~${self.per_30_days:,.0f} / 30 days"
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 def _fargate(record: Record) -> Cost | None:
     """One task of a task definition, at Fargate's vCPU and memory prices."""
     request = record.request
-    vcpu, memory = _int(request.get("cpu")) / 1024, _int(request.get("memory")) / 1024
+    vcpu, memory = as_int(request.get("cpu")) / 1024, as_int(request.get("memory")) / 1024
     if not vcpu:
         return None
     table, source = _table(record.region)
@@ -130,19 +123,19 @@ def estimate(record: Record, details: dict[str, Any]) -> Cost | None:
     if record.event_name == "RegisterTaskDefinition":
         return _fargate(record)
     if record.event_name in ADDRESS_EVENTS:
-        count = _int(details.get("calls_in_window")) or 1
+        count = as_int(details.get("calls_in_window")) or 1
         _, source = _table(record.region)
         return Cost(count * prices()["public_ipv4_per_hour"], record.region, source, ("public IPv4",), count)
     types = [t for t in details.get("instance_types") or instance_types(record.request) if isinstance(t, str)]
     count = (
-        _int(details.get("instances_in_window"))
-        or _int(details.get("instances"))
-        or _int(details.get("desired_capacity") or record.request.get("desiredCapacity"))
+        as_int(details.get("instances_in_window"))
+        or as_int(details.get("instances"))
+        or as_int(details.get("desired_capacity") or record.request.get("desiredCapacity"))
         or requested_instances(record.event_name, record.request, record.response)
     )
-    maximum = _int(details.get("max_size") or details.get("maximum"))
+    maximum = as_int(details.get("max_size") or details.get("maximum"))
     if record.event_name in GROUP_EVENTS:
-        maximum = maximum or _int(record.request.get("maxSize"))
+        maximum = maximum or as_int(record.request.get("maxSize"))
     known = sorted((price, t) for t in set(types) if (price := hourly(t, record.region)) is not None)
     if not known or not (count or maximum):
         return None

@@ -126,7 +126,8 @@ def is_accelerated(instance_type: str, accelerated: tuple[str, ...], allowed: tu
     return not any(family == a or prefix == a or instance_type == a for a in allowed)
 
 
-def _int(value: Any) -> int:
+def as_int(value: Any) -> int:
+    """A count from a request field: producers send numbers or numeric text; anything else counts as 0."""
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -137,15 +138,15 @@ def requested_instances(event_name: str, request: dict, response: dict) -> int:
     """How many instances a launch call asked for (or got, if more)."""
     if event_name == "RunInstances":
         items = as_list(as_dict(request.get("instancesSet")).get("items"))
-        asked = sum(max(_int(i.get("minCount")), _int(i.get("maxCount"))) for i in items if isinstance(i, dict))
-        asked = asked or max(_int(request.get("minCount")), _int(request.get("maxCount")))
+        asked = sum(max(as_int(i.get("minCount")), as_int(i.get("maxCount"))) for i in items if isinstance(i, dict))
+        asked = asked or max(as_int(request.get("minCount")), as_int(request.get("maxCount")))
         got = len(as_list(as_dict(response.get("instancesSet")).get("items")))
         return max(asked, got, 1)
     if event_name == "CreateFleet":
         fleet = as_dict(request.get("CreateFleetRequest")) or request
-        return _int(as_dict(fleet.get("TargetCapacitySpecification")).get("TotalTargetCapacity"))
+        return as_int(as_dict(fleet.get("TargetCapacitySpecification")).get("TotalTargetCapacity"))
     if event_name in ("RequestSpotInstances", "RunScheduledInstances"):
-        return max(_int(request.get("instanceCount")), 1)
+        return max(as_int(request.get("instanceCount")), 1)
     if event_name == "RequestSpotFleet":
-        return _int(as_dict(request.get("spotFleetRequestConfig")).get("targetCapacity"))
+        return as_int(as_dict(request.get("spotFleetRequestConfig")).get("targetCapacity"))
     return 0

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptoguard.indicators import decode_user_data, find_indicators, is_accelerated, strings, walk
+from cryptoguard.indicators import as_int, decode_user_data, find_indicators, is_accelerated, strings, walk
 from cryptoguard.records import Record, as_dict, as_list
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 from cryptoguard.state import heaviest
@@ -226,13 +226,6 @@ SCRIPT_KEYS = frozenset(
 )
 
 
-def _int(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
-
-
 @dataclass
 class Capacity:
     """What one request asks for, whatever the service."""
@@ -259,13 +252,13 @@ def capacity(record: Record) -> Capacity:
             if isinstance(name, str):
                 compute.add(name)
         elif key in COUNT_KEYS:
-            count += _int(value)
+            count += as_int(value)
     top = _lowered(request)
     # Requests that count machines by listing them (Lightsail names, WorkSpaces) or by a base capacity.
     count += len(as_list(top.get("instancenames"))) + len(as_list(top.get("workspaces")))
     if record.event_source == "codebuild.amazonaws.com":
-        count += _int(top.get("basecapacity"))
-    maximum = _int(_lowered(top.get("scalingconfig")).get("maxsize")) or _int(
+        count += as_int(top.get("basecapacity"))
+    maximum = as_int(_lowered(top.get("scalingconfig")).get("maxsize")) or as_int(
         _lowered(top.get("computeresources")).get("maxvcpus")
     )
     return Capacity(sorted(types), sorted(compute), count, maximum)

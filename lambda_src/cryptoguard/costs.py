@@ -41,9 +41,8 @@ def _table(region: str) -> tuple[dict[str, Any], str]:
     return data["regions"][own], f"{data['source']}: {where}, as of {data['as_of']}"
 
 
-def hourly(instance_type: str, region: str) -> float | None:
+def _hourly(table: dict[str, Any], instance_type: str) -> float | None:
     """On-demand USD per hour of one EC2 (or SageMaker ml.*) instance of this type, or None when unknown."""
-    table, _ = _table(region)
     return table["sagemaker" if instance_type.startswith("ml.") else "instances"].get(instance_type)
 
 
@@ -136,11 +135,11 @@ def estimate(record: Record, details: dict[str, Any]) -> Cost | None:
     maximum = as_int(details.get("max_size") or details.get("maximum"))
     if record.event_name in GROUP_EVENTS:
         maximum = maximum or as_int(record.request.get("maxSize"))
-    known = sorted((price, t) for t in set(types) if (price := hourly(t, record.region)) is not None)
+    table, source = _table(record.region)
+    known = sorted(price for t in set(types) if (price := _hourly(table, t)) is not None)
     if not known or not (count or maximum):
         return None
-    price = known[0][0]
-    _, source = _table(record.region)
+    price = known[0]
     basis = f"the lowest-priced of {len(set(types))} types requested" if len(set(types)) > 1 else ""
     if maximum and record.event_name not in GROUP_EVENTS and not count:
         basis = "at the maximum size"  # a node group or environment asked for no running count

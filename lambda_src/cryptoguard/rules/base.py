@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import IntEnum
+from functools import cached_property
 from typing import Any
 
 from cryptoguard.costs import Cost, estimate
@@ -83,9 +84,10 @@ class Finding:
         """This event's id and those of the events it was correlated with, in order, once each."""
         return list(dict.fromkeys(i for i in (self.record.event_id, *self.related) if i))[:MAX_EVENT_IDS]
 
-    @property
+    @cached_property
     def cost(self) -> Cost | None:
-        """Money at risk: what the capacity this finding is about costs while it runs (costs.py)."""
+        """Money at risk: what the capacity this finding is about costs while it runs (costs.py). Cached: the
+        finding's log line and its alert both ask."""
         return estimate(self.record, self.details)
 
     @property

@@ -84,6 +84,15 @@ def find_indicators(text: str) -> list[str]:
     return strong + [i for i in WEAK_INDICATORS if i in lowered] if strong else []
 
 
+def known_bad_image(image: str, known: tuple[str, ...]) -> bool:
+    """The image (any registry, tag or digest) is one of `known` (repository names, e.g. "yenik65958/secret")."""
+    name = image.split("@", 1)[0]
+    head, colon, tag = name.rpartition(":")
+    if colon and "/" not in tag:  # a tag, not a registry's port
+        name = head
+    return any(name.endswith(b) for b in known)
+
+
 def walk(value: Any) -> Iterator[tuple[str, Any]]:
     """Every (key, value) pair in a nested request, case-insensitively keyed."""
     if isinstance(value, dict):

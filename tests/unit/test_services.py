@@ -10,6 +10,7 @@ import json
 import pytest
 
 from cryptoguard import patterns
+from cryptoguard.indicators import known_bad_image
 from cryptoguard.records import normalise
 from cryptoguard.rules import Context, Severity, evaluate
 from cryptoguard.rules.services import SERVICES
@@ -182,3 +183,19 @@ def test_the_pattern_delivers_every_call_the_rules_read_and_nothing_else():
     for rec, _, _ in ATTACKS:
         assert patterns.matches(pattern, normalise(rec).to_eventbridge()), rec["eventName"]
     assert len(json.dumps(pattern)) < 4096
+
+
+@pytest.mark.parametrize(
+    ("image", "bad"),
+    [
+        ("docker.io/yenik65958/secret:user", True),
+        ("registry.example:5000/yenik65958/secret:user", True),  # a port is not a tag
+        ("yenik65958/secret@sha256:0123abcd", True),
+        ("yenik65958/secret", True),
+        ("python:3.12", False),
+        ("registry.example:5000/team/api", False),
+    ],
+)
+def test_known_bad_images_are_recognised_whatever_the_registry_tag_or_digest(image, bad):
+    """One reading of image names for ECS task definitions and managed jobs alike."""
+    assert known_bad_image(image, Settings().known_bad_images) is bad

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from cryptoguard.indicators import find_indicators, strings
+from cryptoguard.indicators import find_indicators, known_bad_image, strings
 from cryptoguard.records import Record, as_list
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
@@ -75,7 +75,7 @@ def _task_definition(record: Record, ctx: Context) -> Iterator[Finding]:
             record, {"family": family, "cpu": cpu, "threshold": s.task_cpu_threshold}, subject=family
         )
     images = [str(c.get("image", "")) for c in containers]
-    bad = [i for i in images if any(i.split("@")[0].split(":")[0].endswith(b) for b in s.known_bad_images)]
+    bad = [i for i in images if known_bad_image(i, s.known_bad_images)]
     payload = [
         x
         for c in containers

@@ -14,7 +14,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from cryptoguard.indicators import as_int, decode_user_data, find_indicators, is_accelerated, strings, walk
+from cryptoguard.indicators import (
+    as_int,
+    decode_user_data,
+    find_indicators,
+    is_accelerated,
+    known_bad_image,
+    strings,
+    walk,
+)
 from cryptoguard.records import Record, as_dict, as_list
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 from cryptoguard.state import heaviest
@@ -348,25 +356,17 @@ def _payload(record: Record, ctx: Context) -> Iterator[Finding]:
     if service is None or record.event_name not in service.payload_events or not record.succeeded:
         return
     found = list(dict.fromkeys(i for text in _scripts(record.request) for i in find_indicators(text)))
+    known = ctx.settings.known_bad_images
     bad_images = [
-        i for key, i in walk(record.request) if key in SCRIPT_KEYS and isinstance(i, str) and _bad_image(i, ctx)
+        i for key, i in walk(record.request) if key in SCRIPT_KEYS and isinstance(i, str) and known_bad_image(i, known)
     ]
     if found or bad_images:
+        resource = _resource(record, service)
         yield JOB_PAYLOAD.finding(
             record,
-            {
-                "service": record.service,
-                "resource": _resource(record, service),
-                "indicators": found,
-                "images": bad_images,
-            },
-            subject=_resource(record, service),
+            {"service": record.service, "resource": resource, "indicators": found, "images": bad_images},
+            subject=resource,
         )
-
-
-def _bad_image(value: str, ctx: Context) -> bool:
-    image = value.split("@")[0].rsplit(":", 1)[0] if "/" in value else ""
-    return bool(image) and any(image.endswith(b) for b in ctx.settings.known_bad_images)
 
 
 CHECKS = (_capacity, _payload)

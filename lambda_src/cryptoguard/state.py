@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -295,21 +296,21 @@ class DynamoStore:
         )
         return self.recent(key, at, window)
 
-    def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
-        pages = self._ddb.get_paginator("query").paginate(
+    def _between(self, pk: str, low: str, high: str, **options: Any) -> Iterator[dict]:
+        """The items of partition `pk` whose sort key lies between `low` and `high`, across pages."""
+        for page in self._ddb.get_paginator("query").paginate(
             TableName=self._table,
             KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
-                ":k": {"S": key},
-                ":lo": {"S": (at - window).isoformat()},
-                ":hi": {"S": (at + window).isoformat() + "#\uffff"},
-            },
-        )
+            ExpressionAttributeValues={":k": {"S": pk}, ":lo": {"S": low}, ":hi": {"S": high}},
+            **options,
+        ):
+            yield from page["Items"]
+
+    def recent(self, key: str, at: datetime, window: timedelta) -> list[Entry]:
         entries = []
-        for page in pages:
-            for item in page["Items"]:
-                stamp, _, name = item["sk"]["S"].partition("#")
-                entries.append(Entry(name, datetime.fromisoformat(stamp), int(item["weight"]["N"])))
+        for item in self._between(key, (at - window).isoformat(), (at + window).isoformat() + "#\uffff"):
+            stamp, _, name = item["sk"]["S"].partition("#")
+            entries.append(Entry(name, datetime.fromisoformat(stamp), int(item["weight"]["N"])))
         return entries
 
     def tally(
@@ -354,36 +355,22 @@ class DynamoStore:
             if reasons[:1] != ["ConditionalCheckFailed"]:
                 raise  # a conflict or throttle: the caller retries the event
         buckets = []
-        for page in self._ddb.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
-                ":k": {"S": f"tally#{key}"},
-                ":lo": {"S": f"{second - span:012d}"},
-                ":hi": {"S": f"{second + span:012d}"},
-            },
-            ConsistentRead=True,
+        for item in self._between(
+            f"tally#{key}", f"{second - span:012d}", f"{second + span:012d}", ConsistentRead=True
         ):
-            for item in page["Items"]:
-                groups = tuple(sorted((k[2:], int(v["N"])) for k, v in item.items() if k.startswith("g:")))
-                buckets.append(Bucket(int(item["sk"]["S"]), int(item["total"]["N"]), groups))
+            groups = tuple(sorted((k[2:], int(v["N"])) for k, v in item.items() if k.startswith("g:")))
+            buckets.append(Bucket(int(item["sk"]["S"]), int(item["total"]["N"]), groups))
         return buckets
 
     def members(self, key: str, start: int, end: int, limit: int) -> list[str]:
-        found: list[str] = []
-        for page in self._ddb.get_paginator("query").paginate(
-            TableName=self._table,
-            KeyConditionExpression="pk = :k AND sk BETWEEN :lo AND :hi",
-            ExpressionAttributeValues={
-                ":k": {"S": f"members#{key}"},
-                ":lo": {"S": f"{start:012d}"},
-                ":hi": {"S": f"{end:012d}#\uffff"},
-            },
+        items = self._between(
+            f"members#{key}",
+            f"{start:012d}",
+            f"{end:012d}#\uffff",
             ProjectionExpression="sk",
             PaginationConfig={"MaxItems": limit},
-        ):
-            found += [item["sk"]["S"].split("#", 1)[1] for item in page["Items"]]
-        return found[:limit]
+        )
+        return [item["sk"]["S"].split("#", 1)[1] for item in items][:limit]
 
     def claim(self, key: str, window: timedelta) -> bool:
         try:

@@ -21,27 +21,23 @@ BENIGN = benign_scenarios()
 
 @pytest.fixture
 def accounts(aws_in_process):
-    """The scenario's accounts on moto: (its events backed by real resources, an enricher reading them back)."""
+    """The scenario's accounts on moto: its events (all, or those given) backed by real resources, and read as the
+    detector reads them, enriched through the member role."""
     clients = member_clients("cryptoguard-enrichment")
+    enrich = UserDataEnricher(clients)
 
-    def prepare(scenario: Scenario, events: list[dict] | None = None) -> tuple[list[dict], UserDataEnricher]:
+    def records(scenario: Scenario, events: list[dict] | None = None) -> list[Record]:
         events = scenario.events() if events is None else events
-        return materialise(events, scenario.hidden_user_data(), clients), UserDataEnricher(clients)
+        return [enrich(normalise(e)) for e in materialise(events, scenario.hidden_user_data(), clients)]
 
-    return prepare
-
-
-def _records(events: list[dict], enrich: UserDataEnricher) -> list[Record]:
-    return [enrich(normalise(e)) for e in events]
+    return records
 
 
 @pytest.mark.parametrize("scenario", ATTACKS, ids=lambda s: s.name)
 def test_every_attack_step_is_detected(scenario, settings, accounts):
     ctx = Context(settings)
-    _, enrich = accounts(scenario, [])
     for step in scenario.steps:
-        events, _ = accounts(scenario, step.events)
-        found = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, ctx)}
+        found = {f.rule.id for r in accounts(scenario, step.events) for f in evaluate(r, ctx)}
         missing = set(step.expect) - found
         assert not missing, f"{scenario.name} / {step.name}: missing {sorted(missing)}, found {sorted(found)}"
 
@@ -49,10 +45,9 @@ def test_every_attack_step_is_detected(scenario, settings, accounts):
 @pytest.mark.parametrize("scenario", BENIGN, ids=lambda s: s.name)
 def test_benign_scenarios_raise_nothing_high(scenario, settings, accounts):
     ctx = Context(settings)
-    events, enrich = accounts(scenario)
     loud = [
         (f.rule.id, f.severity.name)
-        for r in _records(events, enrich)
+        for r in accounts(scenario)
         for f in evaluate(r, ctx)
         if f.severity >= Severity.HIGH
     ]
@@ -65,8 +60,7 @@ def test_records_are_redacted_as_cloudtrail_writes_them_and_payloads_need_enrich
     assert {s.name for s in hidden} >= {"nov2025_ecs_ec2", "meson_cdn"}
     for scenario in hidden:
         plain = {f.rule.id for e in scenario.events() for f in evaluate(normalise(e), Context(settings))}
-        events, enrich = accounts(scenario)
-        enriched = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, Context(settings))}
+        enriched = {f.rule.id for r in accounts(scenario) for f in evaluate(r, Context(settings))}
         assert "CG-PAYLOAD-001" not in plain and "CG-PAYLOAD-001" in enriched, scenario.name
 
 
@@ -86,9 +80,9 @@ def test_attack_steps_name_their_seed():
 @pytest.mark.parametrize("scenario", ATTACKS, ids=lambda s: s.name)
 def test_detection_does_not_depend_on_arrival_order(scenario, settings, seed, accounts):
     """EventBridge and SQS do not keep order: shuffled, each campaign still raises every expected rule."""
-    events, enrich = accounts(scenario)
-    random.Random(seed).shuffle(events)
+    records = accounts(scenario)
+    random.Random(seed).shuffle(records)
     ctx = Context(settings)
-    found = {f.rule.id for r in _records(events, enrich) for f in evaluate(r, ctx)}
+    found = {f.rule.id for r in records for f in evaluate(r, ctx)}
     expected = {rule for step in scenario.steps for rule in step.expect}
     assert expected <= found, f"missing {sorted(expected - found)}"

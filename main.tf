@@ -159,6 +159,29 @@ module "cost" {
   tags                    = local.tags
 }
 
+module "spend_kill_switch" {
+  source = "./modules/spend_kill_switch"
+  count  = var.cost.enabled && var.cost.kill_switch.enabled ? 1 : 0
+  providers = {
+    aws = aws.management
+  }
+
+  name                    = var.name
+  monthly_limit           = var.cost.kill_switch.monthly_limit
+  currency                = var.cost.currency
+  threshold_percent       = var.cost.kill_switch.threshold_percent
+  notification_type       = var.cost.kill_switch.notification_type
+  approval_model          = var.cost.kill_switch.approval_model
+  targets                 = var.cost.kill_switch.targets
+  notifications_topic_arn = local.separate_management ? module.cost_notifications[0].topic_arn : module.notifications.topic_arn
+  # The responder's member role contains what runs (it scales groups to zero) while the switch is on.
+  exempt_principal_arns = concat(
+    var.cost.kill_switch.exempt_principal_arns,
+    var.auto_response.member_role_name == null ? [] : ["arn:aws:iam::*:role/${var.auto_response.member_role_name}"],
+  )
+  tags = local.tags
+}
+
 module "auto_response" {
   source = "./modules/auto_response"
   count  = var.detection.enabled && var.auto_response.mode != "off" ? 1 : 0

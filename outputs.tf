@@ -47,3 +47,8 @@ output "detection_function_role_arn" {
   description = "ARN of the detection function's role, for modules/enrichment_role's trusted_role_arns in member accounts (null when detection is off)."
   value       = var.detection.enabled ? module.detection[0].function_role_arn : null
 }
+
+output "spend_kill_switch" {
+  description = "The spend kill switch's budget name and action id, for approving or reversing it (null unless cost.kill_switch is enabled)."
+  value       = var.cost.enabled && var.cost.kill_switch.enabled ? { budget_name = module.spend_kill_switch[0].budget_name, action_id = module.spend_kill_switch[0].action_id } : null
+}

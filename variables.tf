@@ -222,8 +222,23 @@ variable "cost" {
       linked_accounts              = optional(list(string), [])
       network_monitor              = optional(bool, true)
     }), {})
+    # The spend kill switch (modules/spend_kill_switch): off unless enabled; MANUAL approval unless AUTOMATIC.
+    kill_switch = optional(object({
+      enabled               = optional(bool, false)
+      monthly_limit         = optional(number)
+      threshold_percent     = optional(number, 100)
+      notification_type     = optional(string, "ACTUAL")
+      approval_model        = optional(string, "MANUAL")
+      targets               = optional(map(string), {})
+      exempt_principal_arns = optional(list(string), ["arn:aws:iam::*:role/OrganizationAccountAccessRole"])
+    }), {})
   })
   default = {}
+
+  validation {
+    condition     = !var.cost.kill_switch.enabled || (coalesce(var.cost.kill_switch.monthly_limit, 0) > 0 && length(var.cost.kill_switch.targets) > 0)
+    error_message = "cost.kill_switch needs monthly_limit (the spend that trips it) and targets (the OUs or accounts it stops) when enabled."
+  }
 }
 
 variable "tags" {

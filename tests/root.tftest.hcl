@@ -56,6 +56,32 @@ run "an_organisation_gets_every_capability_with_the_management_account_watched_t
     condition     = output.response_mode == "off"
     error_message = "the responder is off by default"
   }
+  assert {
+    condition     = length(module.spend_kill_switch) == 0
+    error_message = "the spend kill switch is off until asked"
+  }
+}
+
+run "the_kill_switch_exempts_the_responders_member_role" {
+  command = plan
+
+  variables {
+    cost          = { kill_switch = { enabled = true, monthly_limit = 50000, targets = { workloads = "ou-abcd-12345678" } } }
+    auto_response = { mode = "dry_run", member_role_name = "cryptoguard-responder" }
+  }
+
+  assert {
+    condition     = strcontains(module.spend_kill_switch[0].policy_content, "arn:aws:iam::*:role/cryptoguard-responder")
+    error_message = "the responder keeps containing what runs while the switch is on"
+  }
+}
+
+run "the_kill_switch_needs_a_limit_and_targets" {
+  command = plan
+  variables {
+    cost = { kill_switch = { enabled = true } }
+  }
+  expect_failures = [var.cost]
 }
 
 run "a_single_account_plays_every_role" {

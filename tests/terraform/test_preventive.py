@@ -21,6 +21,7 @@ KNOWN_CONDITION_KEYS = {
     "lambda:FunctionUrlAuthType",
     "ec2:InstanceType",
     "aws:TagKeys",
+    "autoscaling:MaxSize",
 }
 SEVENTEEN = [
     "us-east-1",
@@ -59,9 +60,13 @@ DEFAULTS = {
 }
 
 
-def render(name: str, values: dict) -> dict:
+KILL_SWITCH = ROOT / "modules" / "spend_kill_switch" / "policies"
+BREAK_GLASS = "arn:aws:iam::*:role/OrganizationAccountAccessRole"
+
+
+def render(name: str, values: dict, directory: Path = POLICIES) -> dict:
     """templatefile() for the two directives the templates use: ${jsonencode(x)} and %{ if length(x) > 0 }."""
-    text = (POLICIES / f"{name}.json.tftpl").read_text()
+    text = (directory / f"{name}.json.tftpl").read_text()
     text = re.sub(
         r"%\{ if length\((\w+)\) > 0 \}(.*?)%\{ endif \}",
         lambda m: m.group(2) if values[m.group(1)] else "",
@@ -84,12 +89,16 @@ def denied(policy: dict, action: str, context: dict, resource: str = "*") -> boo
         value = context.get(key)
         if operator.startswith("ForAnyValue:"):  # a multivalued key: any of the request's values matches
             return any(_single(operator.split(":", 1)[1], v, wanted) for v in value or [])
+        if operator == "Null":  # "true": the key is absent from the request
+            return (value is None) == (wanted[0] == "true")
         positive = operator.replace("Not", "")
         if value is None:
             return operator != positive  # negated operators match when the key is absent
         return _single(operator, value, wanted)
 
     def _single(operator: str, value: str, wanted: list) -> bool:
+        if operator == "NumericGreaterThan":
+            return any(float(value) > float(w) for w in wanted)
         positive = operator.replace("Not", "")
         hit = any(value == w if positive == "StringEquals" else like(w, value) for w in wanted)
         return hit if operator == positive else not hit
@@ -207,3 +216,37 @@ def test_protection_tags_are_set_only_by_the_named_roles():
     assert not denied(policy, "ec2:CreateTags", {**attacker, "aws:TagKeys": ["Name", "team"]})
     admin = {"aws:PrincipalARN": "arn:aws:iam::111122223333:role/platform-admin"}
     assert not denied(policy, "ec2:CreateTags", {**admin, "aws:TagKeys": ["cryptoguard:allow"]})
+
+
+def test_the_spend_kill_switch_is_valid_and_within_the_scp_limit():
+    policy = render("deny_new_compute", {"exempt_principal_arns": [BREAK_GLASS]}, KILL_SWITCH)
+    assert len(json.dumps(policy, separators=(",", ":"))) <= SCP_LIMIT
+    keys = {k for s in policy["Statement"] for pairs in s.get("Condition", {}).values() for k in pairs}
+    assert keys <= KNOWN_CONDITION_KEYS, keys - KNOWN_CONDITION_KEYS
+
+
+@pytest.mark.parametrize(
+    "action,context,blocked",
+    [
+        ("ec2:RunInstances", {}, True),
+        ("ec2:CreateFleet", {}, True),
+        ("ec2:RequestSpotFleet", {}, True),
+        ("ecs:RunTask", {}, True),
+        ("ecs:RegisterTaskDefinition", {}, True),
+        ("sagemaker:CreateTrainingJob", {}, True),
+        ("autoscaling:CreateAutoScalingGroup", {"autoscaling:MaxSize": "999"}, True),  # seed 000's group
+        ("autoscaling:UpdateAutoScalingGroup", {"autoscaling:MaxSize": "50"}, True),
+        ("autoscaling:UpdateAutoScalingGroup", {}, True),  # desired capacity alone could still raise it
+        ("autoscaling:UpdateAutoScalingGroup", {"autoscaling:MaxSize": "0"}, False),  # emptying a group
+        ("ec2:StopInstances", {}, False),
+        ("ec2:TerminateInstances", {}, False),
+        ("ecs:UpdateService", {}, False),  # scaling a service down is how it is contained
+        ("iam:UpdateAccessKey", {}, False),
+    ],
+)
+def test_the_spend_kill_switch_denies_new_compute_and_leaves_containment(action, context, blocked):
+    policy = render("deny_new_compute", {"exempt_principal_arns": [BREAK_GLASS]}, KILL_SWITCH)
+    attacker = {"aws:PrincipalARN": "arn:aws:iam::111122223333:user/ci-deploy", **context}
+    assert denied(policy, action, attacker) is blocked
+    break_glass = {**context, "aws:PrincipalARN": "arn:aws:iam::111122223333:role/OrganizationAccountAccessRole"}
+    assert not denied(policy, action, break_glass)

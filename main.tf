@@ -16,6 +16,10 @@ locals {
     allowed_regions       = var.allowed_regions
     protected_rule_prefix = coalesce(var.detection.settings.protected_rule_prefix, "${var.name}-")
     protection_tag_keys   = coalesce(var.detection.settings.protection_tag_keys, var.preventive.scps.deny_protection_tags.tag_keys)
+    # The canary's alerts are labelled and kept from paging people.
+    canary_principals = var.detection.settings.canary_principals != null ? var.detection.settings.canary_principals : (
+      var.canary.enabled ? module.canary[0].canary_principals : null
+    )
   })
   severity_threshold = coalesce(var.detection.settings.guardduty_severity_threshold, 7)
 }
@@ -52,6 +56,17 @@ module "guardduty" {
   tags                    = local.tags
 }
 
+module "coverage_audit" {
+  source = "./modules/coverage_audit"
+  count  = var.guardduty.enabled && var.guardduty.coverage_audit ? 1 : 0
+
+  name                      = var.name
+  regions                   = var.regions
+  notifications_topic_arn   = module.notifications.topic_arn
+  notifications_kms_key_arn = module.notifications.kms_key_arn
+  tags                      = local.tags
+}
+
 module "cloudtrail" {
   source = "./modules/cloudtrail_org"
   count  = var.cloudtrail.enabled ? 1 : 0
@@ -85,7 +100,7 @@ module "detection" {
   maximum_concurrency       = var.detection.maximum_concurrency
   enrichment_role_name      = var.detection.enrichment_role_name
   reserved_concurrency      = var.detection.reserved_concurrency
-  emit_alerts               = var.auto_response.mode != "off"
+  emit_alerts               = var.auto_response.mode != "off" || var.security_hub.enabled
   tags                      = local.tags
 }
 
@@ -198,6 +213,29 @@ module "auto_response" {
   member_role_name          = var.auto_response.member_role_name
   organization_id           = var.organization_id
   tags                      = local.tags
+}
+
+module "canary" {
+  source = "./modules/canary"
+  count  = var.canary.enabled ? 1 : 0
+
+  name                    = var.name
+  region                  = var.canary.region
+  allowed_regions         = var.allowed_regions
+  schedule_expression     = var.canary.schedule_expression
+  expected_minutes        = var.canary.expected_minutes
+  detonation_role_arn     = var.canary.detonation_role_arn
+  notifications_topic_arn = module.notifications.topic_arn
+  tags                    = local.tags
+}
+
+module "security_hub" {
+  source = "./modules/security_hub_import"
+  count  = var.detection.enabled && var.security_hub.enabled ? 1 : 0
+
+  name                 = var.name
+  alert_event_bus_name = module.detection[0].alert_event_bus_name
+  tags                 = local.tags
 }
 
 # SCPs live in the management account.

@@ -52,3 +52,13 @@ output "spend_kill_switch" {
   description = "The spend kill switch's budget name and action id, for approving or reversing it (null unless cost.kill_switch is enabled)."
   value       = var.cost.enabled && var.cost.kill_switch.enabled ? { budget_name = module.spend_kill_switch[0].budget_name, action_id = module.spend_kill_switch[0].action_id } : null
 }
+
+output "canary_alarm_names" {
+  description = "The canary's alarms (alert missed, canary failed); empty unless canary is enabled."
+  value       = var.canary.enabled ? module.canary[0].alarm_names : []
+}
+
+output "security_hub_product_arn" {
+  description = "Product ARN of the imported findings, to filter on in Security Hub (null unless security_hub is enabled)."
+  value       = var.detection.enabled && var.security_hub.enabled ? module.security_hub[0].product_arn : null
+}

@@ -94,6 +94,8 @@ variable "guardduty" {
     enabled                          = optional(bool, true)
     auto_enable_organization_members = optional(string, "ALL")
     finding_publishing_frequency     = optional(string, "FIFTEEN_MINUTES")
+    # A daily, read-only audit of detectors, Runtime Monitoring and agents in every region (modules/coverage_audit).
+    coverage_audit = optional(bool, true)
     protection = optional(object({
       s3_data_events         = optional(bool, true)
       eks_audit_logs         = optional(bool, true)
@@ -178,6 +180,7 @@ variable "detection" {
       known_bad_images                       = optional(list(string))
       allowlisted_principals                 = optional(list(string))
       administrator_principals               = optional(list(string))
+      canary_principals                      = optional(list(string))
       protected_rule_prefix                  = optional(string)
       protection_tag_keys                    = optional(list(string))
       guardduty_severity_threshold           = optional(number)
@@ -261,6 +264,31 @@ variable "auto_response" {
     condition     = contains(["off", "dry_run", "enforce"], var.auto_response.mode)
     error_message = "auto_response.mode must be off, dry_run or enforce."
   }
+}
+
+variable "canary" {
+  description = "Opt-in canary (modules/canary): on a schedule, a DryRun launch in `region` (outside allowed_regions, inside regions) and an alarm when its alert has not arrived within expected_minutes. Its alerts are labelled [CANARY] and reach no email or HTTPS subscriber. Needs detection."
+  type = object({
+    enabled             = optional(bool, false)
+    region              = optional(string)
+    schedule_expression = optional(string, "cron(0 9 * * ? *)")
+    expected_minutes    = optional(number, 10)
+    detonation_role_arn = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = !var.canary.enabled || (var.canary.region != null && var.detection.enabled && contains(var.regions, coalesce(var.canary.region, "-")))
+    error_message = "canary needs detection and a region that the region watch covers (one of regions) and that is not in allowed_regions."
+  }
+}
+
+variable "security_hub" {
+  description = "Opt-in import of alerts into Security Hub (modules/security_hub_import) in the security account's home region, as one finding per incident. The account must have Security Hub on; needs detection."
+  type = object({
+    enabled = optional(bool, false)
+  })
+  default = {}
 }
 
 variable "preventive" {

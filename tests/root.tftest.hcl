@@ -45,6 +45,10 @@ run "an_organisation_gets_every_capability_with_the_management_account_watched_t
     error_message = "GuardDuty, the trail, detection and the region watch by default"
   }
   assert {
+    condition     = length(module.coverage_audit) == 1
+    error_message = "GuardDuty's coverage is audited whenever GuardDuty is on (read-only)"
+  }
+  assert {
     condition     = length(module.region_watch_management) == 1 && length(module.cost_notifications) == 1
     error_message = "the management account is watched and has its own cost topic"
   }
@@ -57,8 +61,8 @@ run "an_organisation_gets_every_capability_with_the_management_account_watched_t
     error_message = "the responder is off by default"
   }
   assert {
-    condition     = length(module.spend_kill_switch) == 0
-    error_message = "the spend kill switch is off until asked"
+    condition     = length(module.spend_kill_switch) == 0 && length(module.security_hub) == 0 && length(module.canary) == 0
+    error_message = "the spend kill switch and the Security Hub import are off until asked"
   }
 }
 
@@ -74,6 +78,48 @@ run "the_kill_switch_exempts_the_responders_member_role" {
     condition     = strcontains(module.spend_kill_switch[0].policy_content, "arn:aws:iam::*:role/cryptoguard-responder")
     error_message = "the responder keeps containing what runs while the switch is on"
   }
+}
+
+run "security_hub_import_gets_the_alert_bus" {
+  command = plan
+
+  variables {
+    security_hub = { enabled = true }
+  }
+
+  assert {
+    condition     = length(module.security_hub) == 1 && module.detection[0].alert_event_bus_name != null
+    error_message = "the import reads the alert bus, which detection then creates"
+  }
+  assert {
+    condition     = length(module.auto_response) == 0
+    error_message = "the responder stays off"
+  }
+}
+
+run "the_canary_detonates_outside_the_allowed_regions_and_detection_knows_it" {
+  command = plan
+
+  variables {
+    canary = { enabled = true, region = "sa-east-1" }
+  }
+
+  assert {
+    condition     = length(module.canary) == 1 && length(output.canary_alarm_names) == 2
+    error_message = "the canary and its alarms"
+  }
+  assert {
+    condition     = module.canary[0].canary_principals == ["arn:aws:iam::*:role/cryptoguard-canary"]
+    error_message = "detection is told the canary's role, so its alerts are labelled and page nobody"
+  }
+}
+
+run "the_canary_needs_a_watched_region" {
+  command = plan
+  variables {
+    canary = { enabled = true, region = "af-south-1" }
+  }
+  expect_failures = [var.canary]
 }
 
 run "the_kill_switch_needs_a_limit_and_targets" {

@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from cryptoguard.costs import WINDOW_TOTALS, Cost
-from cryptoguard.rules.base import MAX_EVENT_IDS, Finding, Severity
+from cryptoguard.rules.base import MAX_EVENT_IDS, Context, Finding, Severity
 from cryptoguard.state import WindowStore
 from cryptoguard.targets import MAX_TARGETS, Target, targets_of
 
 SUBJECT_LIMIT = 99  # SNS subjects must be under 100 characters
 # Re-notify an open incident only when its count reaches one of these, so a flood stays a handful of messages.
 RENOTIFY_AT = (100, 1000, 10000)
+# An incident stays open while its alerts come less than this apart; after it, the same activity opens a new one.
+INCIDENT_WINDOW = timedelta(hours=6)
 
 
 @dataclass
@@ -39,6 +41,8 @@ class Alert:
     details: dict[str, Any] = field(default_factory=dict)
     targets: dict[Target, None] = field(default_factory=dict)  # ordered set: what the responder may act on
     cost: Cost | None = None  # money at risk: launches added up, a window's running total taken at its largest
+    total: int = 0  # the incident's count with this alert's, once the pipeline knows it (0: this alert's alone)
+    canary: bool = False  # caused by the canary: proof that the chain works, not an incident
 
     def add(self, finding: Finding) -> None:
         r = finding.record
@@ -68,7 +72,8 @@ class Alert:
         who = self.principal.rsplit("/", 1)[-1] or self.principal
         times = f" x{self.count}" if self.count > 1 else ""
         money = f" {self.cost.label()}:" if self.cost and self.cost.per_hour else ""
-        head, tail = f"[{self.severity.name}]{money} ", f"{times} - {self.account}/{self.region} by {who}"
+        label = "[CANARY] " if self.canary else ""
+        head, tail = f"{label}[{self.severity.name}]{money} ", f"{times} - {self.account}/{self.region} by {who}"
         # The title gives way first: severity, money, count, account, region and who are what a person triages by.
         room = SUBJECT_LIMIT - len(head) - len(tail)
         title = self.title if len(self.title) <= room else self.title[: max(room - 3, 0)] + "..."
@@ -84,6 +89,7 @@ class Alert:
             "region": self.region,
             "principal": self.principal,
             "count": self.count,
+            "incident_count": self.total or self.count,
             "first_seen": self.first_seen.isoformat() if self.first_seen else None,
             "last_seen": self.last_seen.isoformat() if self.last_seen else None,
             "event_ids": self.event_ids,
@@ -93,6 +99,7 @@ class Alert:
             "mitre": self.mitre,
             "details": self.details,
             "incident": self.incident,
+            **({"canary": True} if self.canary else {}),
             "targets": [t.as_dict() for t in self.targets],
             **({"cost": self.cost.as_dict()} if self.cost else {}),
         }
@@ -101,7 +108,8 @@ class Alert:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True, default=str)
 
 
-def aggregate(findings: Iterable[Finding]) -> list[Alert]:
+def aggregate(findings: Iterable[Finding], canaries: tuple[str, ...] = ()) -> list[Alert]:
+    """One alert per incident. `canaries`: ARN patterns of the canary's principals, whose alerts are marked."""
     alerts: dict[str, Alert] = {}
     for f in findings:
         r = f.record
@@ -117,6 +125,7 @@ def aggregate(findings: Iterable[Finding]) -> list[Alert]:
                 f.incident,
                 f.rule.seed,
                 f.rule.mitre,
+                canary=Context.named_in(r, canaries),
             )
         alert.add(f)
     # Worst first, and among equals the costliest: the money at risk decides what a person reads first.

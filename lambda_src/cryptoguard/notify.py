@@ -97,6 +97,8 @@ def publish(sns: Any, topic_arn: str, alert: Alert) -> str:
             "severity": {"DataType": "String", "StringValue": alert.severity.name},
             "rule_id": {"DataType": "String", "StringValue": alert.rule_id},
             "account": {"DataType": "String", "StringValue": alert.account or "unknown"},
+            # The notifications module's email and HTTPS subscriptions filter these out: the canary pages nobody.
+            **({"canary": {"DataType": "String", "StringValue": "true"}} if alert.canary else {}),
         },
     )
     return response["MessageId"]

@@ -22,12 +22,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from cryptoguard.alerts import Alert, aggregate, incident_count, record_sent, worth_sending
+from cryptoguard.alerts import INCIDENT_WINDOW, Alert, aggregate, incident_count, record_sent, worth_sending
 from cryptoguard.records import MalformedEvent, Record, normalise
 from cryptoguard.rules import Context, Finding, evaluate
 
 log = logging.getLogger("cryptoguard")
-INCIDENT_WINDOW = timedelta(hours=6)
 # Messages a Lambda invocation takes from the detection queue (modules/detection sets the same on its event
 # source mapping, with a batching window): a burst arrives as one batch and so becomes one alert.
 BATCH_SIZE = 1000
@@ -146,11 +145,13 @@ def process(
             log.exception(json.dumps({"message": "error evaluating event", "message_id": message_id}))
             result.failed.append(message_id)
     unsent: set[str] = set(result.failed)
-    result.alerts = aggregate(result.findings)
+    result.alerts = aggregate(result.findings, ctx.settings.canary_principals)
     for alert in result.alerts:
         try:
-            if not worth_sending(alert, incident_count(alert, ctx.store, INCIDENT_WINDOW)):
+            before = incident_count(alert, ctx.store, INCIDENT_WINDOW)
+            if not worth_sending(alert, before):
                 continue
+            alert.total = before + alert.count
             send(alert)
         except Exception:
             log.exception(json.dumps({"message": "alert not sent; its events will be retried", "rule": alert.rule_id}))

@@ -117,6 +117,8 @@ class Settings:
     # Principals (ARN glob patterns) that manage this project: they may change its EventBridge rules and set its
     # protection tags without a tampering alert. Everything else they do is still watched.
     administrator_principals: tuple[str, ...] = ()
+    # The canary's principals (ARN glob patterns): its alerts are labelled, counted and kept from paging people.
+    canary_principals: tuple[str, ...] = ()
     # Names of this project's EventBridge rules start with this (Terraform sets "<name>-").
     protected_rule_prefix: str = "cryptoguard-"
     # Tags that switch protection off for a resource: the responder's allow tag and the alarm opt-out.

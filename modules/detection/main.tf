@@ -323,6 +323,18 @@ data "aws_iam_policy_document" "function" {
     resources = [var.notifications_topic_arn]
   }
 
+  # The canary (modules/canary) waits for this count of its alerts; only this namespace.
+  statement {
+    sid       = "CountCanaryAlerts"
+    actions   = ["cloudwatch:PutMetricData"]
+    resources = ["*"] # PutMetricData has no resource-level permissions
+    condition {
+      test     = "StringEquals"
+      variable = "cloudwatch:namespace"
+      values   = ["Cryptoguard"]
+    }
+  }
+
   statement {
     sid       = "UseKeys"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey"]

@@ -58,6 +58,7 @@ variable "settings" {
     known_bad_images                       = optional(list(string))
     allowlisted_principals                 = optional(list(string))
     administrator_principals               = optional(list(string))
+    canary_principals                      = optional(list(string))
     protected_rule_prefix                  = optional(string)
     protection_tag_keys                    = optional(list(string))
     guardduty_severity_threshold           = optional(number)

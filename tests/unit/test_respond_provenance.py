@@ -8,7 +8,8 @@ import copy
 import pytest
 
 from cryptoguard import patterns
-from cryptoguard.handlers.respond import provenance_problem, subject
+from cryptoguard.handlers.respond import subject
+from cryptoguard.provenance import provenance_problem
 from cryptoguard.respond.actions import Outcome
 from cryptoguard.targets import Target
 

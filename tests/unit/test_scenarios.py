@@ -13,7 +13,7 @@ from cryptoguard.drill.scenarios import Scenario, attack_scenarios, benign_scena
 from cryptoguard.drill.world import materialise
 from cryptoguard.enrich import UserDataEnricher, member_clients
 from cryptoguard.records import Record, normalise
-from cryptoguard.rules import RULES, Context, Severity, evaluate
+from cryptoguard.rules import RULES, Context, Severity, coverage, evaluate
 
 ATTACKS = attack_scenarios()
 BENIGN = benign_scenarios()
@@ -66,7 +66,8 @@ def test_records_are_redacted_as_cloudtrail_writes_them_and_payloads_need_enrich
 
 def test_every_rule_is_exercised_by_a_scenario():
     expected = {rule for s in ATTACKS for step in s.steps for rule in step.expect}
-    untested = set(RULES) - expected - {"CG-ECS-003", "CG-GD-002"}  # covered by their own tests below
+    audits = {rule.id for rule in coverage.RULES}  # the coverage audit's, not a record's: tests/unit/test_coverage.py
+    untested = set(RULES) - expected - audits - {"CG-ECS-003", "CG-GD-002"}  # covered by their own tests below
     assert not untested, f"rules without a scenario step: {sorted(untested)}"
 
 

@@ -147,6 +147,8 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+    from cryptoguard.canary import INSTANCE_TYPE, detonate
+
     if not args.topic_arn:
         print(
             "drill --target aws needs --topic-arn: the notifications topic of the deployed stack "
@@ -171,7 +173,7 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
         )
         return 2
     print(
-        f"This will call RunInstances with DryRun=true for a g4dn.xlarge in {region} as {identity['Arn']} "
+        f"This will call RunInstances with DryRun=true for a {INSTANCE_TYPE} in {region} as {identity['Arn']} "
         f"(creates nothing, costs nothing), and subscribe a temporary SQS queue to {args.topic_arn}."
     )
     if not args.yes:
@@ -207,17 +209,8 @@ def run_aws(args: argparse.Namespace, settings: Settings) -> int:
         TopicArn=args.topic_arn, Protocol="sqs", Endpoint=queue_arn, ReturnSubscriptionArn=True
     )["SubscriptionArn"]
     try:
-        ec2 = boto3.client("ec2", region_name=region)
-        image = ec2.describe_images(
-            Owners=["amazon"], Filters=[{"Name": "name", "Values": ["al2023-ami-2023*-x86_64"]}]
-        )
-        image_id = max(image["Images"], key=lambda i: i["CreationDate"])["ImageId"]
         started = time.monotonic()
-        try:
-            ec2.run_instances(ImageId=image_id, InstanceType="g4dn.xlarge", MinCount=1, MaxCount=1, DryRun=True)
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] not in ("DryRunOperation", "UnauthorizedOperation"):
-                raise
+        detonate(boto3.client("ec2", region_name=region))
         print(f"DryRun sent at {datetime.now(UTC):%H:%M:%S}Z; waiting up to {args.timeout:.0f}s for the alert...")
         while time.monotonic() - started < args.timeout:
             for m in sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=20).get("Messages", []):

@@ -18,6 +18,7 @@ from typing import Any
 import boto3
 
 from cryptoguard.alerts import Alert
+from cryptoguard.canary import arrived as canary_arrived
 from cryptoguard.enrich import ClientFactory, UserDataEnricher, member_clients
 from cryptoguard.notify import emit, publish
 from cryptoguard.pipeline import DEFAULT_LEASE, process
@@ -80,7 +81,9 @@ def handler(event: dict[str, Any], invocation: Any = None) -> dict[str, Any]:
 
     def send(alert: Alert) -> None:
         publish(sns, topic, alert)
-        if events is not None:
+        if alert.canary:  # the canary waits for this count; nothing acts on or files a canary alert
+            canary_arrived(boto3.client("cloudwatch"))
+        elif events is not None:
             emit(events, bus, alert)
 
     records = event.get("Records") if isinstance(event, dict) else None

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from cryptoguard.records import Record
-from cryptoguard.rules import compute, containers, guardduty, network, persistence, recon, services, tampering
+from cryptoguard.rules import (
+    compute,
+    containers,
+    coverage,
+    guardduty,
+    network,
+    persistence,
+    recon,
+    services,
+    tampering,
+)
 from cryptoguard.rules.base import Context, Finding, Rule, Severity
 
-_FAMILIES = (recon, compute, services, containers, network, persistence, tampering, guardduty)
+_FAMILIES = (recon, compute, services, containers, network, persistence, tampering, guardduty, coverage)
 RULES: dict[str, Rule] = {rule.id: rule for family in _FAMILIES for rule in family.RULES}
 CHECKS = tuple(check for family in _FAMILIES for check in family.CHECKS)
 

@@ -70,6 +70,10 @@ run "the_topic_is_encrypted_with_a_key_its_publishers_may_use" {
     error_message = "one email subscription per address"
   }
   assert {
+    condition     = alltrue([for s in aws_sns_topic_subscription.email : jsondecode(s.filter_policy) == { canary = [{ exists = false }] }])
+    error_message = "the canary's alerts reach no inbox"
+  }
+  assert {
     condition     = length(aws_chatbot_slack_channel_configuration.this) == 0
     error_message = "no Slack without a workspace"
   }

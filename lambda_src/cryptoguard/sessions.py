@@ -4,8 +4,13 @@ user data enricher (reading). Each uses its own role; both get credentials that 
 from __future__ import annotations
 
 import boto3
+from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.session import get_session
+
+# For the functions that make many calls in a row (audits, imports, reconciles): back off on throttling and try
+# again, rather than fail the run.
+ADAPTIVE_RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 
 
 def own_account() -> str:

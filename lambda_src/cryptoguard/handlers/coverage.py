@@ -14,15 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from cryptoguard.coverage import Gap, region_gaps, unreadable
+from cryptoguard.coverage import ENABLED_MEMBER, Gap, region_gaps, unreadable
 from cryptoguard.notify import publish
+from cryptoguard.sessions import ADAPTIVE_RETRIES, own_account
 
 log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)
-RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 MEMBERS_PER_CALL = 50  # GetMemberDetectors takes at most 50 account ids
 
 
@@ -38,7 +37,7 @@ def audit_region(client: Any, region: str, admin: str) -> list[Gap]:
     detector_id = detectors[0]
     detector = client.get_detector(DetectorId=detector_id)
     members = _pages(client, "list_members", "Members", DetectorId=detector_id, OnlyAssociated="false")
-    enabled = [m["AccountId"] for m in members if m.get("RelationshipStatus") == "Enabled"]
+    enabled = [m["AccountId"] for m in members if m.get("RelationshipStatus") == ENABLED_MEMBER]
     member_features: list[dict] = []
     for start in range(0, len(enabled), MEMBERS_PER_CALL):
         answer = client.get_member_detectors(
@@ -63,9 +62,9 @@ def audit(regions: list[str], admin: str, client_for: Callable[[str], Any]) -> l
 
 def handler(_event: Any = None, _context: Any = None) -> dict[str, Any]:
     regions = json.loads(os.environ["REGIONS"])
-    admin = boto3.client("sts").get_caller_identity()["Account"]
-    gaps = audit(regions, admin, lambda region: boto3.client("guardduty", region_name=region, config=RETRIES))
-    sns, topic, now = boto3.client("sns", config=RETRIES), os.environ["TOPIC_ARN"], datetime.now(UTC)
+    admin = own_account()
+    gaps = audit(regions, admin, lambda region: boto3.client("guardduty", region_name=region, config=ADAPTIVE_RETRIES))
+    sns, topic, now = boto3.client("sns", config=ADAPTIVE_RETRIES), os.environ["TOPIC_ARN"], datetime.now(UTC)
     failed = 0
     for gap in gaps:  # one failed publish must not keep the other gaps from people
         try:

@@ -19,22 +19,21 @@ from collections import defaultdict
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from cryptoguard.alarms import AlarmSettings, instance_alarms, opted_out
+from cryptoguard.sessions import ADAPTIVE_RETRIES
 
 INSTANCE_ID = re.compile(r"-(i-[0-9a-f]+)$")
 DESCRIBE_BATCH = 1000  # DescribeInstances takes up to 1,000 instance ids
 DELETE_BATCH = 100  # DeleteAlarms takes up to 100 names
-RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10})
 log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)
 
 
 def _clients(region: str) -> tuple[Any, Any]:
     return (
-        boto3.client("ec2", region_name=region, config=RETRIES),
-        boto3.client("cloudwatch", region_name=region, config=RETRIES),
+        boto3.client("ec2", region_name=region, config=ADAPTIVE_RETRIES),
+        boto3.client("cloudwatch", region_name=region, config=ADAPTIVE_RETRIES),
     )
 
 

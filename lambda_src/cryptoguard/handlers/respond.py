@@ -21,15 +21,13 @@ import boto3
 from cryptoguard.notify import sns_subject
 from cryptoguard.provenance import provenance_problem
 from cryptoguard.respond.actions import Outcome, Responder, ResponseSettings, wanted
-from cryptoguard.sessions import assumed
+from cryptoguard.sessions import assumed, own_account
 
 log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)
 
 
-@cache
-def _own_account() -> str:
-    return boto3.client("sts").get_caller_identity()["Account"]
+_own_account = cache(own_account)  # a warm environment asks STS once
 
 
 @cache

@@ -14,16 +14,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import boto3
-from botocore.config import Config
 
 from cryptoguard.alerts import INCIDENT_WINDOW
 from cryptoguard.provenance import provenance_problem
 from cryptoguard.securityhub import archived, closed, finding, finding_id, product_arn
+from cryptoguard.sessions import ADAPTIVE_RETRIES
 
 log = logging.getLogger("cryptoguard")
 log.setLevel(logging.INFO)
-# Security Hub throttles BatchImportFindings at 10 requests/s: back off and retry rather than fail the event.
-RETRIES = Config(retries={"max_attempts": 8, "mode": "adaptive"})
 PAGE = 100  # GetFindings' largest page
 
 
@@ -83,7 +81,7 @@ def archive_closed(client: Any, partition: str, region: str, account: str, now: 
 
 
 def handler(event: Any, _context: Any = None) -> dict[str, Any]:
-    client = boto3.client("securityhub", config=RETRIES)
+    client = boto3.client("securityhub", config=ADAPTIVE_RETRIES)
     partition, region, account = _where(client)
     now = datetime.now(UTC)
     if isinstance(event, dict) and event.get("detail-type") == "Scheduled Event":

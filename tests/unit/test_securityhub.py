@@ -59,10 +59,13 @@ def test_an_alert_becomes_one_finding_with_its_money_at_risk_and_the_account_it_
 def test_the_incident_keeps_one_finding_whose_count_grows(hub):
     handler.handler(alert_event(total=1))
     first = ours(hub)[0]
-    handler.handler(alert_event(total=100))
+    later = alert_event(total=100)  # the next alert of the incident: its own batch, seen later
+    later["detail"]["first_seen"] = later["detail"]["last_seen"] = "2026-11-24T10:00:00+00:00"
+    handler.handler(later)
     [found] = ours(hub)
     assert found["Id"] == first["Id"] and found["ProductFields"]["cryptoguard/count"] == "100"
-    assert found["CreatedAt"] == first["CreatedAt"] and found["UpdatedAt"] >= first["UpdatedAt"]
+    assert found["CreatedAt"] == first["CreatedAt"] and found["FirstObservedAt"] == first["FirstObservedAt"]
+    assert found["LastObservedAt"] == "2026-11-24T10:00:00+00:00" and found["UpdatedAt"] >= first["UpdatedAt"]
 
 
 def test_a_forged_alert_is_refused_and_nothing_is_imported(hub):

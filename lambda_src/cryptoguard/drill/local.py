@@ -282,7 +282,7 @@ class LocalPipeline:
         drained = [event_id(json.loads(m["Body"])) for m in self._drain("tap", expected, timeout)]
         tapped = [i for i in drained if i in expected]
         arrived = set(tapped)
-        logged = self._function_log(len(tapped), since, timeout) if tapped else []
+        logged = self._function_log(len(tapped), len(arrived), since, timeout) if tapped else []
         findings = [line for line in logged if line.get("message") == "finding"]
         alerts = []
         for m in self._drain("inbox", None, 5.0 if findings else 1.0):
@@ -291,9 +291,11 @@ class LocalPipeline:
         delivered = sum(event_id(e) in arrived for e in events if event_id(e) in expected)
         return Delivery(findings, alerts, delivered, time.monotonic() - started)
 
-    def _function_log(self, records: int, since: int, timeout: float) -> list[dict]:
-        """The function's JSON log lines since `since`, once its invocations account for `records` records.
-        A batch it handed back for retry is an error here: the drill expects every alert on the first try."""
+    def _function_log(self, records: int, unique: int, since: int, timeout: float) -> list[dict]:
+        """The function's JSON log lines since `since`, once its invocations account for `records` records, of
+        which `unique` were new to it. Late copies of an earlier run's events are processed as duplicates: they
+        add to the records but not to the new ones, so they cannot end the wait before this run's events are
+        evaluated. A batch handed back for retry is an error here: the drill expects every alert on the first try."""
         logs, deadline = self.client("logs"), time.monotonic() + timeout + FUNCTION_TIMEOUT
         group = f"/aws/lambda/{self.function_name}"
         while True:
@@ -305,7 +307,8 @@ class LocalPipeline:
             summaries = [line for line in lines if "records" in line and "retry" in line]
             if any(s["retry"] for s in summaries):
                 raise RuntimeError(f"the detection function handed records back for retry: {summaries}")
-            if sum(s["records"] for s in summaries) >= records:
+            total = sum(s["records"] for s in summaries)
+            if total >= records and total - sum(s.get("duplicates", 0) for s in summaries) >= unique:
                 return lines
             if time.monotonic() > deadline:
                 raise RuntimeError(

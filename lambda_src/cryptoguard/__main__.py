@@ -10,12 +10,36 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import signal
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptoguard.hunt import default_workers
 from cryptoguard.rules import RULES, Context, Severity
 from cryptoguard.settings import Settings
+from cryptoguard.sources import Filters
+
+HUNT_HELP = """Run the detection rules over CloudTrail archives, as the Lambda would have run them live.
+
+Reads CloudTrail log files (.json.gz, as the trail writes them), JSON or JSON lines of records or EventBridge
+events, from files, directories, s3://bucket/prefix or - (standard input). Records are evaluated in event-time
+order whatever the order of files and folders; digest files are passed over.
+
+--since/--until/--account/--region narrow the hunt; on the trail layout (AWSLogs/[o-org/]<account>/CloudTrail/
+<region>/<yyyy>/<mm>/<dd>/) they are applied to folder and file names, so other files are never fetched.
+
+Exit status: 0 done; 3 a finding at least as severe as --fail-on; 2 a usage error or no input could be read.
+
+examples:
+  cryptoguard hunt s3://trail-bucket/AWSLogs/ --since 2025-03-01 --account 111122223333 --incidents
+  cryptoguard hunt ./AWSLogs --region us-west-2 --format csv > findings.csv
+  zcat *.json.gz | cryptoguard hunt - --format sarif > hunt.sarif
+  cryptoguard hunt --engine athena --since 2025-01-01 --until 2025-12-31 --print-sql
+"""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -54,18 +78,97 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def cmd_hunt(args: argparse.Namespace) -> int:
-    from cryptoguard import hunt, sources
+class UsageError(Exception):
+    """A mistake on the command line, found before any work: exit 2 with the reason."""
 
+
+def _time(value: str, end_of_day: bool = False) -> datetime:
+    """ISO 8601 in UTC unless it says otherwise; a bare date is its whole day (so --until includes it)."""
+    try:
+        at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"not a date or time: {value!r} (use 2025-03-01 or 2025-03-01T12:00:00Z)") from None
+    if len(value) == 10 and end_of_day:
+        at += timedelta(days=1) - timedelta(microseconds=1)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def _listed(values: list[str] | None, pattern: str, what: str) -> frozenset[str]:
+    items = frozenset(v for value in values or [] for v in value.split(",") if v)
+    bad = sorted(v for v in items if not re.fullmatch(pattern, v))
+    if bad:
+        raise UsageError(f"not {what}: {', '.join(bad)}")
+    return items
+
+
+def hunt_filters(args: argparse.Namespace) -> Filters:
+    since = _time(args.since) if args.since else None
+    until = _time(args.until, end_of_day=True) if args.until else None
+    if since and until and since > until:
+        raise UsageError(f"--since {args.since} is after --until {args.until}")
+    if args.reorder_window < 0:
+        raise UsageError("--reorder-window is minutes, 0 or more")
+    return Filters(
+        since,
+        until,
+        _listed(args.account, r"\d{12}", "12-digit account ids"),
+        _listed(args.region, r"[a-z]{2}(-[a-z]+)+-\d", "region names like eu-west-1"),
+        timedelta(minutes=args.reorder_window),
+    )
+
+
+def cmd_hunt(args: argparse.Namespace) -> int:
+    from cryptoguard import hunt, report, sources
+    from cryptoguard.scan import Scope
+
+    try:
+        fail_on = Severity.parse(args.fail_on) if args.fail_on else None
+        filters = hunt_filters(args)
+        if args.workers < 1:
+            raise UsageError("--workers must be 1 or more")
+        settings = _settings(args)
+        scope = Scope(settings.allowed_regions, settings.guardduty_severity_threshold, filters)
+        if args.engine == "athena":
+            from cryptoguard import athena
+
+            return athena.main(args, settings, scope, fail_on)
+        if not args.paths:
+            raise UsageError("give files, directories, s3://bucket/prefix or - (standard input)")
+        listed = sources.listing(args.paths, filters)
+    except (UsageError, ValueError) as exc:
+        print(f"cryptoguard hunt: {exc}", file=sys.stderr)
+        return 2
+    except sources.SourceError as exc:
+        print(f"cryptoguard hunt: no input could be read: {exc}", file=sys.stderr)
+        return 2
     enrich = None
     if args.enrich:
         from cryptoguard.enrich import UserDataEnricher, member_clients
 
         # A hunt may read much more than one invocation: a larger budget and deadline, still bounded.
         enrich = UserDataEnricher(member_clients(args.enrich_role), max_fetches=5000, deadline_seconds=3600)
-    summary = hunt.run(sources.read(args.paths), Context(_settings(args)), enrich=enrich)
+    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
+    summary = hunt.run(
+        listed,
+        Context(settings),
+        report.WRITERS[fmt](sys.stdout),
+        scope=scope,
+        enrich=enrich,
+        workers=args.workers,
+        incidents=args.incidents,
+        reorder_window=filters.slack,
+        progress=sys.stderr.isatty() and not args.quiet,
+    )
     print(summary.text(), file=sys.stderr)
-    if args.fail_on and summary.worst is not None and summary.worst >= Severity.parse(args.fail_on):
+    return exit_code(summary, fail_on)
+
+
+def exit_code(summary: Any, fail_on: Severity | None) -> int:
+    """0, 3 when a finding reached --fail-on, 2 when there was input and none of it could be read."""
+    if summary.files and summary.unreadable == summary.files:
+        print("cryptoguard hunt: no input could be read", file=sys.stderr)
+        return 2
+    if fail_on is not None and summary.worst is not None and summary.worst >= fail_on:
         return 3
     return 0
 
@@ -117,9 +220,39 @@ def cmd_emulators(_: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="cryptoguard", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    hunt = sub.add_parser("hunt", help="run the detection rules over CloudTrail archives")
-    hunt.add_argument("paths", nargs="+", help="files, directories or s3://bucket/prefix")
+    hunt = sub.add_parser(
+        "hunt",
+        help="run the detection rules over CloudTrail archives",
+        description=HUNT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    hunt.add_argument("paths", nargs="*", help="files, directories, s3://bucket/prefix, or - for standard input")
+    hunt.add_argument("--since", help="only events at or after this time (2025-03-01 or 2025-03-01T12:00Z; UTC)")
+    hunt.add_argument("--until", help="only events at or before this time (a bare date includes that whole day)")
+    hunt.add_argument("--account", action="append", help="only these accounts (comma-separated, repeatable)")
+    hunt.add_argument("--region", action="append", help="only these regions (comma-separated, repeatable)")
+    hunt.add_argument(
+        "--format",
+        choices=["table", "jsonl", "csv", "sarif", "ocsf"],
+        help="output: table (default on a terminal), jsonl (default otherwise), csv, sarif or ocsf",
+    )
+    hunt.add_argument("--incidents", action="store_true", help="one line per incident (findings folded as alerts are)")
     hunt.add_argument("--fail-on", metavar="SEVERITY", help="exit 3 if any finding is at least this severe")
+    hunt.add_argument(
+        "--workers",
+        type=int,
+        default=default_workers(),
+        help="processes reading files (default: the cores, %(default)s here)",
+    )
+    hunt.add_argument(
+        "--reorder-window",
+        type=float,
+        default=60,
+        metavar="MINUTES",
+        help="how late CloudTrail may deliver an event (default %(default)s): records are put back in time "
+        "order within it",
+    )
+    hunt.add_argument("--quiet", action="store_true", help="no progress bar (there is none when not on a terminal)")
     hunt.add_argument(
         "--enrich",
         action="store_true",
@@ -131,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="cryptoguard-enrichment",
         help="the read-only role modules/enrichment_role creates in member accounts (default: %(default)s)",
     )
+    athena = hunt.add_argument_group("Athena (--engine athena; modules/athena_hunt creates what it uses)")
+    athena.add_argument("--engine", choices=["local", "athena"], default="local", help="where records are read")
+    athena.add_argument("--print-sql", action="store_true", help="print the Athena query and run nothing")
+    athena.add_argument("--workgroup", default="cryptoguard-hunt", help="Athena workgroup (default: %(default)s)")
+    athena.add_argument("--database", default="cryptoguard_hunt", help="Glue database (default: %(default)s)")
+    athena.add_argument("--table", default="cloudtrail", help="CloudTrail table (default: %(default)s)")
     _add_settings_flags(hunt)
     hunt.set_defaults(func=cmd_hunt)
     drill = sub.add_parser("drill", help="replay the seed campaigns and show what is caught")
@@ -153,7 +292,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, as other command-line tools do, with SIGPIPE's status.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 128 + signal.SIGPIPE
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -128,10 +128,12 @@ def aggregate(findings: Iterable[Finding], canaries: tuple[str, ...] = ()) -> li
                 canary=Context.named_in(r, canaries),
             )
         alert.add(f)
-    # Worst first, and among equals the costliest: the money at risk decides what a person reads first.
-    return sorted(
-        alerts.values(), key=lambda a: (-a.severity, -(a.cost.per_hour if a.cost else 0), a.rule_id, a.incident)
-    )
+    return sorted(alerts.values(), key=priority)
+
+
+def priority(alert: Alert) -> tuple:
+    """Worst first, and among equals the costliest: the money at risk decides what a person reads first."""
+    return (-alert.severity, -(alert.cost.per_hour if alert.cost else 0), alert.rule_id, alert.incident)
 
 
 def worth_sending(alert: Alert, before: int) -> bool:

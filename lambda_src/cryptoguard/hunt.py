@@ -1,42 +1,72 @@
-"""`cryptoguard hunt`: the live rules over CloudTrail archives. Each record goes through the same patterns
-EventBridge applies (so hunt sees what the Lambda would have seen), then the same rules, and each finding is
-written as one JSON line."""
+"""`cryptoguard hunt`: the live rules over CloudTrail archives, in event-time order whatever the layout.
+
+Files are read (in worker processes) in the order sources.listing gives: by the earliest time their records can
+have been delivered. Each file's records go through the patterns EventBridge applies (scan.py), and the ones
+delivered wait in a heap until no file still to be read can hold an earlier one; then they go through the
+rules in (event time, event id) order. CloudTrail delivers a record after its event, usually within minutes, so
+a file delivered at T holds nothing from after T, and a later file nothing from before its delivery time minus
+`reorder_window` (default one hour). Memory is therefore bounded by the delivered records of one window, not by
+the archive, and the findings are those of one file holding every record. A record later than the window is
+still evaluated and counted as late in the summary (correlations with it may be missed).
+"""
 
 from __future__ import annotations
 
-import json
+import heapq
+import os
 import sys
-from collections import Counter
-from collections.abc import Callable, Iterable
+from collections import Counter, deque
+from collections.abc import Callable, Generator, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import IO
+from datetime import datetime, timedelta
+from multiprocessing import get_context
+from typing import IO, Any
 
-from cryptoguard import patterns
+from cryptoguard import sources
+from cryptoguard.alerts import INCIDENT_WINDOW, Alert, aggregate, priority
 from cryptoguard.indicators import redacted
-from cryptoguard.records import MalformedEvent, Record, normalise
+from cryptoguard.records import Record
+from cryptoguard.report import Writer
 from cryptoguard.rules import Context, Severity, evaluate
-from cryptoguard.sources import Batch
+from cryptoguard.scan import FileResult, Hit, Scope, scan
+from cryptoguard.sources import Source, SourceError
 
 MAX_ERRORS_SHOWN = 20
+REORDER_WINDOW = timedelta(hours=1)
+COUNTED_AHEAD = 100_000  # sources listed ahead to give the progress bar a total (and an ETA)
 
 
 @dataclass
 class Summary:
+    files: int = 0
     records: int = 0
     delivered: int = 0
     findings: int = 0
+    incidents: int = 0
     malformed: int = 0
     unreadable: int = 0
+    filtered: int = 0  # delivered records outside --since/--until/--account/--region
+    late: int = 0  # records that came after later ones had been evaluated (beyond the reorder window)
     redacted: int = 0  # launches whose user data CloudTrail hid and nobody read back
     by_rule: Counter = field(default_factory=Counter)
     worst: Severity | None = None
 
     def text(self) -> str:
         lines = [
-            f"hunt: {self.records} records read, {self.delivered} matched the event patterns, "
-            f"{self.findings} findings; {self.malformed} malformed records, {self.unreadable} unreadable inputs"
+            f"hunt: {self.files} files, {self.records} records read, {self.delivered} matched the event patterns, "
+            f"{self.findings} findings"
+            + (f" in {self.incidents} incidents" if self.incidents else "")
+            + f"; {self.malformed} malformed records, {self.unreadable} unreadable inputs"
         ]
+        if self.filtered:
+            lines.append(f"  {self.filtered} matching records were outside --since/--until/--account/--region")
         lines += [f"  {rule}: {count}" for rule, count in sorted(self.by_rule.items())]
+        if self.late:
+            lines.append(
+                f"  {self.late} records arrived after later ones had been evaluated; correlations with them may be "
+                "missed: raise --reorder-window"
+            )
         if self.redacted:
             lines.append(
                 f"  {self.redacted} launches had their user data redacted by CloudTrail, so miners in it were not "
@@ -45,69 +75,215 @@ class Summary:
         return "\n".join(lines)
 
 
-def _undeliverable(value: object, gate: patterns.Gate, cache: dict) -> bool:
-    """A well-formed raw CloudTrail record that no deployed rule could deliver: skip it before the cost of
-    normalising. Anything else (events, findings, records missing fields) takes the full path, so malformed
-    records are still reported. The answer depends on four fields only, so it is cached on them."""
-    if not isinstance(value, dict) or "detail-type" in value:
-        return False
-    source, name = value.get("eventSource"), value.get("eventName")
-    if not isinstance(source, str) or not isinstance(name, str):
-        return False
-    key = (source, name, value.get("awsRegion"), value.get("readOnly") in (True, "true"))
-    answer = cache.get(key)
-    if answer is None:
-        answer = cache[key] = not gate.candidates("aws." + source.split(".", 1)[0], str(key[2] or ""), key[3], name)
-    return answer
+def _scan_source(uri: str, scope: Scope, s3: Any = None) -> FileResult:
+    try:
+        data = sources.fetch(uri, s3)
+    except SourceError as exc:
+        return FileResult(uri, unreadable=str(exc))
+    return scan(data, uri, scope)
+
+
+def _worker_init() -> None:
+    # A worker only reads files; Ctrl-C and a closed pipe are the parent's to handle.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def scanned(
+    listed: Iterable[Source], scope: Scope, workers: int = 1, s3: Any = None
+) -> Generator[tuple[FileResult, Source | None], None, None]:
+    """Each source's result, in listing order, and the source after it (None at the end). With workers,
+    a bounded number of files are read ahead in other processes while the caller evaluates."""
+    ahead = deque()
+    pool = None
+    if workers > 1:
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init)
+
+    def start(source: Source) -> Future | FileResult:
+        if source.error:
+            return FileResult(source.uri, unreadable=source.error)
+        if pool is None or source.uri == sources.STDIN:  # standard input is the parent's
+            return _scan_source(source.uri, scope, s3)
+        return pool.submit(_scan_source, source.uri, scope)
+
+    listed = iter(listed)
+    try:
+        for source in listed:
+            ahead.append((source, start(source)))
+            if len(ahead) >= 2 * workers:
+                break
+        while ahead:
+            _, pending = ahead.popleft()
+            following = next(listed, None)
+            if following is not None:
+                ahead.append((following, start(following)))
+            result = pending.result() if isinstance(pending, Future) else pending
+            yield result, ahead[0][0] if ahead else None
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
+class Incidents:
+    """Findings folded into incidents as the Lambda folds them (alerts.aggregate), over an archive: an incident
+    stays open INCIDENT_WINDOW from its first alert, as the Lambda's incident counter does."""
+
+    def __init__(self, canaries: tuple[str, ...]) -> None:
+        self.canaries = canaries
+        self.open: dict[str, Alert] = {}
+        self.closed: list[Alert] = []
+
+    def add(self, finding: Any) -> None:
+        alert = self.open.get(finding.incident)
+        if alert is not None and alert.first_seen and finding.record.event_time - alert.first_seen > INCIDENT_WINDOW:
+            self.closed.append(self.open.pop(finding.incident))
+            alert = None
+        if alert is None:
+            self.open[finding.incident] = aggregate([finding], self.canaries)[0]
+        else:
+            alert.add(finding)
+
+    def all(self) -> list[Alert]:
+        """In aggregate's order; an incident that reopened later comes after its earlier one."""
+        return sorted([*self.closed, *self.open.values()], key=lambda a: (priority(a), a.first_seen))
+
+
+class _Hunt:
+    """One hunt's state: the summary, the records waiting for their turn, and where the output goes."""
+
+    def __init__(self, ctx: Context, writer: Writer, err: IO[str], enrich: Any, incidents: bool) -> None:
+        self.ctx, self.writer, self.err, self.enrich = ctx, writer, err, enrich
+        self.summary = Summary()
+        self.folded = Incidents(ctx.settings.canary_principals) if incidents else None
+        self.waiting: list[tuple[datetime, str, int, Hit]] = []
+        self.released: datetime | None = None  # every record before this has been evaluated
+        self.sequence = 0
+        self.shown = 0
+        self.bar: Any = None
+
+    def report(self, message: str) -> None:
+        self.shown += 1
+        if self.shown <= MAX_ERRORS_SHOWN:
+            text = f"error: {message}"
+        elif self.shown == MAX_ERRORS_SHOWN + 1:
+            text = "error: (further errors counted in the summary only)"
+        else:
+            return
+        if self.bar is not None:
+            self.bar.write(text, file=self.err)  # above the bar, not through it
+        else:
+            print(text, file=self.err)
+
+    def take(self, result: FileResult, following: Source | None, reorder_window: timedelta) -> None:
+        summary = self.summary
+        summary.files += 1
+        summary.records += result.records
+        summary.filtered += result.filtered
+        if result.unreadable:
+            summary.unreadable += 1
+            self.report(result.unreadable)
+        summary.malformed += len(result.errors)
+        for message in result.errors:
+            self.report(message)
+        for hit in result.hits:
+            if self.released is not None and hit.record.event_time < self.released:
+                summary.late += 1
+            heapq.heappush(self.waiting, (hit.record.event_time, hit.record.event_id, self.sequence, hit))
+            self.sequence += 1
+        if following is not None and following.bound > sources.EARLIEST + reorder_window:
+            # No file still to read holds a record from before its delivery bound minus the window.
+            self.release(following.bound - reorder_window)
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(f"{summary.records:,} records", refresh=False)
+
+    def release(self, horizon: datetime | None = None) -> None:
+        """Evaluate the waiting records from before `horizon` (all of them without one), oldest first."""
+        while self.waiting and (horizon is None or self.waiting[0][0] < horizon):
+            at, _, _, hit = heapq.heappop(self.waiting)
+            self.released = at if self.released is None else max(self.released, at)
+            self.evaluate(hit)
+
+    def evaluate(self, hit: Hit) -> None:
+        summary = self.summary
+        record = self.enrich(hit.record) if self.enrich is not None else hit.record
+        summary.delivered += 1
+        summary.redacted += redacted(record)
+        for finding in evaluate(record, self.ctx):
+            summary.findings += 1
+            summary.by_rule[finding.rule.id] += 1
+            summary.worst = max(summary.worst or finding.severity, finding.severity)
+            if self.folded is not None:
+                self.folded.add(finding)
+            else:
+                self.writer.finding(finding, hit)
+
+    def finish(self) -> Summary:
+        self.release()
+        if self.bar is not None:
+            self.bar.close()
+        if self.folded is not None:
+            for alert in self.folded.all():
+                self.summary.incidents += 1
+                self.writer.incident(alert)
+        self.writer.close()
+        return self.summary
 
 
 def run(
-    batches: Iterable[Batch],
+    listed: Iterable[Source],
     ctx: Context,
-    out: IO[str] = sys.stdout,
+    writer: Writer,
     err: IO[str] = sys.stderr,
+    scope: Scope | None = None,
     enrich: Callable[[Record], Record] | None = None,
+    workers: int = 1,
+    incidents: bool = False,
+    reorder_window: timedelta = REORDER_WINDOW,
+    progress: bool = False,
+    s3: Any = None,
 ) -> Summary:
-    summary = Summary()
+    """Hunt the `listed` sources (sources.listing) with the rules of `ctx`, writing to `writer`."""
     s = ctx.settings
-    gate = patterns.Gate(s.allowed_regions, s.guardduty_severity_threshold)
-    gate_cache: dict = {}
-    shown = 0
+    scope = scope or Scope(s.allowed_regions, s.guardduty_severity_threshold)
+    hunt = _Hunt(ctx, writer, err, enrich, incidents)
+    if progress:
+        listed, total = _counted(listed)
+        hunt.bar = _progress_bar(total, err)
+    results = scanned(listed, scope, workers, s3)
+    try:
+        for result, following in results:
+            hunt.take(result, following, reorder_window)
+    finally:
+        results.close()  # stops the workers, also when the output pipe closed under us
+    return hunt.finish()
 
-    def report(message: str) -> None:
-        nonlocal shown
-        shown += 1
-        if shown <= MAX_ERRORS_SHOWN:
-            print(f"error: {message}", file=err)
-        elif shown == MAX_ERRORS_SHOWN + 1:
-            print("error: (further errors counted in the summary only)", file=err)
 
-    records = 0  # a local in the hot loop, stored in the summary at the end
-    for batch in batches:
-        if batch.error is not None:
-            summary.unreadable += 1
-            report(str(batch.error))
-            continue
-        records += len(batch.values)
-        for index, value in enumerate(batch.values):
-            if _undeliverable(value, gate, gate_cache):
-                continue
-            try:
-                record = normalise(value)
-            except MalformedEvent as exc:
-                summary.malformed += 1
-                report(f"{batch.origin(index)}: {exc}")
-                continue
-            if not gate.delivered(record.to_eventbridge(), record.region, record.read_only):
-                continue
-            summary.delivered += 1
-            if enrich is not None:
-                record = enrich(record)
-            summary.redacted += redacted(record)
-            for finding in evaluate(record, ctx):
-                summary.findings += 1
-                summary.by_rule[finding.rule.id] += 1
-                summary.worst = max(summary.worst or finding.severity, finding.severity)
-                out.write(json.dumps(finding.to_dict(), default=str) + "\n")
-    summary.records = records
-    return summary
+def _counted(listed: Iterable[Source]) -> tuple[Iterator[Source], int | None]:
+    """List up to COUNTED_AHEAD sources ahead: their number is the progress bar's total when that is all."""
+    iterator = iter(listed)
+    head = []
+    for source in iterator:
+        head.append(source)
+        if len(head) >= COUNTED_AHEAD:
+            return _chain(head, iterator), None
+    return iter(head), len(head)
+
+
+def _chain(head: list[Source], rest: Iterator[Source]) -> Iterator[Source]:
+    yield from head
+    yield from rest
+
+
+def _progress_bar(total: int | None, err: IO[str]) -> Any:
+    try:
+        from tqdm import tqdm
+    except ImportError:  # an optional nicety: without it, no bar
+        return None
+
+    return tqdm(total=total, unit="file", file=err, dynamic_ncols=True, leave=False)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)

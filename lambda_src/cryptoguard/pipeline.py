@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from cryptoguard import safejson
 from cryptoguard.alerts import INCIDENT_WINDOW, Alert, aggregate, incident_count, record_sent, worth_sending
 from cryptoguard.records import MalformedEvent, Record, normalise
 from cryptoguard.rules import Context, Finding, evaluate
@@ -48,55 +49,16 @@ class BatchResult:
         return {"batchItemFailures": [{"itemIdentifier": m} for m in self.failed]}
 
 
-# Hostile shapes are malformed input, set aside at once, never an exception that retries the whole batch.
 MAX_BODY_BYTES = 1 << 20  # SQS itself stops at 256 KiB: anything larger did not come through it
-MAX_INT_DIGITS = 40  # any real count, size or id fits; Python refuses parsing beyond 4,300 digits anyway
-MAX_DEPTH = 64  # CloudTrail records nest a dozen levels; json would recurse until RecursionError
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise MalformedEvent(f"number out of range: {text[:40]}")
-    return value
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_INT_DIGITS:
-        raise MalformedEvent(f"integer of {len(text)} digits")
-    return int(text)
-
-
-def _no_constant(name: str) -> Any:
-    raise MalformedEvent(f"non-finite number {name} (not JSON)")
-
-
-def _too_deep(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return True
-        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
-        stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
-    return False
 
 
 def _event(body: Any) -> Any:
+    """Hostile shapes are malformed input, set aside at once, never an exception that retries the whole batch."""
     if isinstance(body, str | bytes):
         if len(body) > MAX_BODY_BYTES:
             raise MalformedEvent(f"message body of {len(body)} bytes, over {MAX_BODY_BYTES}")
-        try:
-            event = json.loads(body, parse_float=_finite, parse_int=_bounded_int, parse_constant=_no_constant)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise MalformedEvent(f"message body is not JSON: {exc}") from None
-        except RecursionError:
-            raise MalformedEvent(f"message body nested deeper than {MAX_DEPTH} levels") from None
-    else:
-        event = body
-    if _too_deep(event):
-        raise MalformedEvent(f"message body nested deeper than {MAX_DEPTH} levels")
-    return event
+        return safejson.loads(body)
+    return safejson.check(body)
 
 
 def process(

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptoguard.hunt import default_workers
+from cryptoguard.hunt import UsageError, default_workers, exit_code
 from cryptoguard.rules import RULES, Context, Severity
 from cryptoguard.settings import Settings
 from cryptoguard.sources import Filters
@@ -76,10 +76,6 @@ def _add_settings_flags(parser: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="any setting, e.g. --set max_asg_size=50 (repeatable; JSON values accepted)",
     )
-
-
-class UsageError(Exception):
-    """A mistake on the command line, found before any work: exit 2 with the reason."""
 
 
 def _time(value: str, end_of_day: bool = False) -> datetime:
@@ -161,16 +157,6 @@ def cmd_hunt(args: argparse.Namespace) -> int:
     )
     print(summary.text(), file=sys.stderr)
     return exit_code(summary, fail_on)
-
-
-def exit_code(summary: Any, fail_on: Severity | None) -> int:
-    """0, 3 when a finding reached --fail-on, 2 when there was input and none of it could be read."""
-    if summary.files and summary.unreadable == summary.files:
-        print("cryptoguard hunt: no input could be read", file=sys.stderr)
-        return 2
-    if fail_on is not None and summary.worst is not None and summary.worst >= fail_on:
-        return 3
-    return 0
 
 
 def cmd_rules(args: argparse.Namespace) -> int:

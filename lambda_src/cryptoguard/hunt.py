@@ -33,8 +33,13 @@ from cryptoguard.scan import FileResult, Hit, Scope, scan
 from cryptoguard.sources import Source, SourceError
 
 MAX_ERRORS_SHOWN = 20
+Fetch = Callable[[str, Any], bytes]  # a source's bytes from its URI (and an S3 client)
 REORDER_WINDOW = timedelta(hours=1)
-COUNTED_AHEAD = 100_000  # sources listed ahead to give the progress bar a total (and an ETA)
+COUNTED_AHEAD = 100_000
+# Files per worker task, and tasks in flight per worker: enough that no worker waits on the parent, few enough
+# that memory stays a few files per worker.
+BATCH_FILES = 64
+BATCHES_AHEAD = 3  # sources listed ahead to give the progress bar a total (and an ETA)
 
 
 @dataclass
@@ -75,12 +80,21 @@ class Summary:
         return "\n".join(lines)
 
 
-def _scan_source(uri: str, scope: Scope, s3: Any = None) -> FileResult:
-    try:
-        data = sources.fetch(uri, s3)
-    except SourceError as exc:
-        return FileResult(uri, unreadable=str(exc))
-    return scan(data, uri, scope)
+def _scan(batch: list[Source], scope: Scope, s3: Any = None, fetch: Fetch = sources.fetch) -> list[FileResult]:
+    """Read and scan a few sources (one task for a worker: files are often small, and each task costs a round
+    trip between processes)."""
+    results = []
+    for source in batch:
+        if source.error:
+            results.append(FileResult(source.uri, unreadable=source.error))
+            continue
+        try:
+            data = fetch(source.uri, s3)
+        except SourceError as exc:
+            results.append(FileResult(source.uri, unreadable=str(exc)))
+            continue
+        results.append(scan(data, source.uri, scope))
+    return results
 
 
 def _worker_init() -> None:
@@ -90,39 +104,50 @@ def _worker_init() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _batches(listed: Iterable[Source], size: int) -> Iterator[list[Source]]:
+    batch: list[Source] = []
+    for source in listed:
+        batch.append(source)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def scanned(
-    listed: Iterable[Source], scope: Scope, workers: int = 1, s3: Any = None
+    listed: Iterable[Source], scope: Scope, workers: int = 1, s3: Any = None, fetch: Fetch = sources.fetch
 ) -> Generator[tuple[FileResult, Source | None], None, None]:
-    """Each source's result, in listing order, and the source after it (None at the end). With workers,
-    a bounded number of files are read ahead in other processes while the caller evaluates."""
-    ahead = deque()
+    """Each source's result, in listing order, and the source after it (None at the end). With workers, a
+    bounded number of batches of files are read ahead in other processes while the caller evaluates."""
     pool = None
-    if workers > 1:
-        pool = ProcessPoolExecutor(workers, mp_context=get_context("spawn"), initializer=_worker_init)
+    if workers > 1 and fetch is sources.fetch:  # another way of fetching is this process's own
+        pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_worker_init)
 
-    def start(source: Source) -> Future | FileResult:
-        if source.error:
-            return FileResult(source.uri, unreadable=source.error)
-        if pool is None or source.uri == sources.STDIN:  # standard input is the parent's
-            return _scan_source(source.uri, scope, s3)
-        return pool.submit(_scan_source, source.uri, scope)
+    def start(batch: list[Source]) -> Future | list[FileResult]:
+        if pool is None or any(source.uri == sources.STDIN for source in batch):  # standard input is ours
+            return _scan(batch, scope, s3, fetch)
+        return pool.submit(_scan, batch, scope)
 
-    listed = iter(listed)
+    batches = _batches(listed, BATCH_FILES if pool is not None else 1)
+    ahead: deque[tuple[list[Source], Future | list[FileResult]]] = deque()
     try:
-        for source in listed:
-            ahead.append((source, start(source)))
-            if len(ahead) >= 2 * workers:
+        for batch in batches:
+            ahead.append((batch, start(batch)))
+            if len(ahead) >= BATCHES_AHEAD * workers:
                 break
         while ahead:
-            _, pending = ahead.popleft()
-            following = next(listed, None)
+            batch, pending = ahead.popleft()
+            following = next(batches, None)
             if following is not None:
                 ahead.append((following, start(following)))
-            result = pending.result() if isinstance(pending, Future) else pending
-            yield result, ahead[0][0] if ahead else None
+            results = pending.result() if isinstance(pending, Future) else pending
+            for i, result in enumerate(results):
+                after = batch[i + 1] if i + 1 < len(batch) else ahead[0][0][0] if ahead else None
+                yield result, after
     finally:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class Incidents:
@@ -243,6 +268,7 @@ def run(
     reorder_window: timedelta = REORDER_WINDOW,
     progress: bool = False,
     s3: Any = None,
+    fetch: Fetch = sources.fetch,
 ) -> Summary:
     """Hunt the `listed` sources (sources.listing) with the rules of `ctx`, writing to `writer`."""
     s = ctx.settings
@@ -251,7 +277,7 @@ def run(
     if progress:
         listed, total = _counted(listed)
         hunt.bar = _progress_bar(total, err)
-    results = scanned(listed, scope, workers, s3)
+    results = scanned(listed, scope, workers, s3, fetch)
     try:
         for result, following in results:
             hunt.take(result, following, reorder_window)
@@ -283,6 +309,20 @@ def _progress_bar(total: int | None, err: IO[str]) -> Any:
         return None
 
     return tqdm(total=total, unit="file", file=err, dynamic_ncols=True, leave=False)
+
+
+class UsageError(Exception):
+    """A mistake on the command line, found before any work: exit 2 with the reason."""
+
+
+def exit_code(summary: Summary, fail_on: Severity | None) -> int:
+    """0, 3 when a finding reached --fail-on, 2 when there was input and none of it could be read."""
+    if summary.files and summary.unreadable == summary.files:
+        print("cryptoguard hunt: no input could be read", file=sys.stderr)
+        return 2
+    if fail_on is not None and summary.worst is not None and summary.worst >= fail_on:
+        return 3
+    return 0
 
 
 def default_workers() -> int:

@@ -121,6 +121,34 @@ def _name_allowed(pattern: dict, name: str) -> bool:
     return conditions is None or any(_match_value(c, name) for c in conditions)
 
 
+# The fields Gate.candidates decides on: a pattern's other conditions are what `required_literals` looks at.
+GATE_FIELDS = frozenset({"source", "detail-type", "eventName", "eventSource", "awsRegion", "readOnly"})
+
+
+def required_literals(node: Any) -> frozenset[str] | None:
+    """Strings of which at least one must appear, as a JSON string or the start of one, in any event the
+    pattern matches; None when the pattern does not require such a string beyond the gate's fields. Lets hunt
+    pass over a record by searching its raw bytes (protection_tags needs "cryptoguard:" in some tag key)."""
+    if isinstance(node, list):
+        if node and all(isinstance(c, str) or (isinstance(c, dict) and set(c) == {"prefix"}) for c in node):
+            return frozenset(c if isinstance(c, str) else c["prefix"] for c in node)
+        return None
+    if not isinstance(node, dict):
+        return None
+    for key, condition in node.items():
+        if key in GATE_FIELDS:
+            continue
+        if key == "$or":
+            alternatives = [required_literals(alternative) for alternative in condition]
+            if all(a is not None for a in alternatives):
+                return frozenset().union(*alternatives)
+            continue
+        found = required_literals(condition)
+        if found is not None:
+            return found  # every key of an object must match, so any one's requirement is necessary
+    return None
+
+
 class Gate:
     """The patterns as deployed for one configuration (allowed regions, severity threshold), indexed by event
     source: which rules would deliver an event, asked millions of times by `hunt`."""
@@ -150,6 +178,11 @@ class Gate:
             and p.applies_in(region, self.allowed_regions)
             and (name is None or _name_allowed(p.pattern, name))
         ]
+
+    def delivers(self, event: dict, region: str, read_only: bool) -> bool:
+        """Would any rule deliver this event here? (`delivered`, stopping at the first.)"""
+        source = str(event.get("source"))
+        return any(matches(p.pattern, event) for p in self.candidates(source, region, read_only))
 
     def delivered(self, event: dict, region: str, read_only: bool) -> list[str]:
         """Names of the patterns whose rules would deliver this event in this region. EventBridge drops

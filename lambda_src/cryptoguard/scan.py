@@ -80,6 +80,25 @@ class _Gate:
     def __init__(self, scope: Scope) -> None:
         self.gate = patterns.Gate(scope.allowed_regions, scope.severity_threshold)
         self.cache: dict[tuple, bool] = {}
+        self.fast_cache: dict[Any, tuple[bytes, ...] | bool] = {}
+
+    def needles(self, f: Any) -> tuple[bytes, ...] | bool:
+        """For the fast path: True to pass over the record; or, when every pattern that could deliver it needs
+        one of a few strings, those strings as JSON bytes (a record holding none of them is passed over); or
+        False to parse it in full."""
+        if f.detail_type is not None or not isinstance(f.eventSource, str) or not isinstance(f.eventName, str):
+            return False
+        if self.skips(f.eventSource, f.eventName, f.awsRegion, f.readOnly):
+            return True
+        service = "aws." + f.eventSource.split(".", 1)[0]
+        read_only = f.readOnly in (True, "true")
+        needed: set[str] = set()
+        for p in self.gate.candidates(service, str(f.awsRegion or ""), read_only, f.eventName):
+            literals = patterns.required_literals(p.pattern.get("detail"))
+            if literals is None:
+                return False
+            needed |= literals
+        return tuple(sorted(json.dumps(x)[:-1].encode() for x in needed))  # without the closing quote: prefixes
 
     def skips(self, source: Any, name: Any, region: Any, read_only: Any) -> bool:
         """True for a well-formed CloudTrail record that no deployed rule could deliver; anything odd takes
@@ -101,16 +120,22 @@ if msgspec is not None:
     class _Document(msgspec.Struct):
         Records: list[msgspec.Raw]
 
-    class _Fields(msgspec.Struct):
+    class _Fields(msgspec.Struct, frozen=True, gc=False):
+        """What the gate reads; hashable, so it is its own cache key."""
+
         eventSource: Any = None
         eventName: Any = None
         awsRegion: Any = None
         readOnly: Any = None
         detail_type: Any = msgspec.field(name="detail-type", default=None)
 
+    class _FieldsDocument(msgspec.Struct):
+        Records: list[_Fields]
+
     _documents = msgspec.json.Decoder(_Document)
-    _fields = msgspec.json.Decoder(_Fields)
+    _fields = msgspec.json.Decoder(_FieldsDocument)
     _values = msgspec.json.Decoder()
+    _DECODE_ERRORS: tuple = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
 def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST) -> FileResult:
@@ -164,25 +189,45 @@ class _NotJSON(Exception):
 
 
 def _fast_document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope) -> bool:
-    """A {"Records": [...]} document the fast way; False to leave it to the standard library."""
+    """A {"Records": [...]} document the fast way: two passes in C, one splitting it into raw records, one
+    reading the gate's fields of every record; only candidates are parsed in full. False to leave the document
+    to the standard library (not a Records document, or a record that is not an object)."""
     try:
         raws = _documents.decode(data).Records
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        fields = _fields.decode(data).Records
+    except _DECODE_ERRORS:
         return False
     result.records += len(raws)
-    for index, raw in enumerate(raws):
-        try:
-            f = _fields.decode(raw)
-            if f.detail_type is None and gate.skips(f.eventSource, f.eventName, f.awsRegion, f.readOnly):
+    cache = gate.fast_cache
+    for index, f in enumerate(fields):
+        answer = cache.get(f)
+        if answer is None:
+            answer = cache[f] = gate.needles(f)
+        if answer is True:
+            continue
+        raw = raws[index]
+        if answer:  # deliverable only if it holds one of these strings (\\u escapes could hide one)
+            data = bytes(raw)
+            if b"\\u" not in data and not any(needle in data for needle in answer):
                 continue
-        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-            pass  # not an object: the full path reports it
         try:
-            value: Any = safejson.check(_values.decode(raw), WHAT)
-        except (msgspec.DecodeError, msgspec.ValidationError, RecursionError, MalformedEvent):
+            value: Any = _values.decode(raw)
+            if _maybe_hostile(raw):  # msgspec refuses non-finite numbers, but not depth or long integers
+                safejson.check(value, WHAT)
+        except (*_DECODE_ERRORS, MalformedEvent):
             value = _bounded(bytes(raw))  # the standard library's value, or its reason
         _consider(value, result, gate, scope, line, index)
     return True
+
+
+_LONG_INTEGER = re.compile(rb"\d{%d}" % (safejson.MAX_INT_DIGITS + 1))
+
+
+def _maybe_hostile(raw: Any) -> bool:
+    """Could this record break safejson's bounds? Nesting deeper than MAX_DEPTH needs that many brackets, a
+    long integer that many digits in a row: counted in C, so the tree is walked only for the rare suspects."""
+    data = bytes(raw)
+    return data.count(b"{") + data.count(b"[") > safejson.MAX_DEPTH or _LONG_INTEGER.search(data) is not None
 
 
 def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope, fast: bool) -> None:
@@ -271,7 +316,7 @@ def _consider(value: Any, result: FileResult, gate: _Gate, scope: Scope, line: i
     except MalformedEvent as exc:
         result.errors.append(f"{origin(result.source, line, index)}: {exc}")
         return
-    if not gate.gate.delivered(record.to_eventbridge(), record.region, record.read_only):
+    if not gate.gate.delivers(record.to_eventbridge(), record.region, record.read_only):
         return
     if not scope.filters.admits(record.account, record.region, record.event_time):
         result.filtered += 1

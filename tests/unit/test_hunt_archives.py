@@ -26,6 +26,7 @@ from cryptoguard.settings import Settings
 from tests.unit.test_hunt import ROOT, hunt
 
 REGIONS = ",".join(sc.ALLOWED_REGIONS)
+HOME = {"region": "ap-northeast-1", "identity": sc.ADMIN_ROLE}
 WHERE = ("source", "record_index", "line")
 LAUNCH_ONE = {
     "instancesSet": {"items": [{"imageId": "ami-1", "minCount": 1, "maxCount": 1}]},
@@ -227,7 +228,13 @@ def test_the_fast_path_and_the_standard_library_agree(trail, tmp_path):
     if not scan.FAST:
         pytest.skip("needs msgspec and isal (requirements/dev.txt) for the fast path")
     root, records = trail
-    hostile = [json.dumps(r) for r in records[:5]] + ['{"eventName": Infinity}', "[" * 100 + "]" * 100, '"x"']
+    clock = sc.Clock("2024-02-26T20:00:00Z")
+    tags = [  # the fast path passes over CreateTags without "cryptoguard:" in its raw bytes, unless escaped
+        sc.cloudtrail(clock, "CreateTags", "ec2", {"tagSet": {"items": [{"key": key}]}}, **HOME)
+        for key in ("cryptoguard:protect", "Name", "cryptoguard:escaped")
+    ]
+    escaped = [json.dumps(r).replace("cryptoguard:escaped", "cryptoguard\\u003aescaped") for r in tags]
+    hostile = [json.dumps(r) for r in records[:5]] + escaped + ['{"eventName": Infinity}', "[" * 100 + "]" * 100, '"x"']
     documents = [
         gzip.compress(json.dumps({"Records": records}).encode()),
         ("{" + '"Records": [' + ", ".join(hostile) + "]}").encode(),
@@ -244,6 +251,9 @@ def test_the_fast_path_and_the_standard_library_agree(trail, tmp_path):
             slow.filtered,
         )
         assert [(h.record, h.index, h.line) for h in fast.hits] == [(h.record, h.index, h.line) for h in slow.hits]
+    tagged = scan.scan(documents[1], "f", s)
+    keys = {h.record.request["tagSet"]["items"][0]["key"] for h in tagged.hits if h.record.event_name == "CreateTags"}
+    assert keys == {"cryptoguard:protect", "cryptoguard:escaped"}
 
 
 def test_workers_write_byte_identical_findings(tmp_path):
@@ -262,12 +272,8 @@ def _in_process(records: list[dict], fmt: str, incidents: bool = False) -> str:
     ctx = Context(Settings(allowed_regions=sc.ALLOWED_REGIONS))
     listed = iter([sources.Source(sources.EARLIEST, "x.json")])
     data = json.dumps({"Records": records}).encode()
-    original = sources.fetch
-    sources.fetch = lambda uri, s3=None: data
-    try:
-        hunt_module.run(listed, ctx, report.WRITERS[fmt](out), err=io.StringIO(), incidents=incidents)
-    finally:
-        sources.fetch = original
+    writer = report.WRITERS[fmt](out)
+    hunt_module.run(listed, ctx, writer, err=io.StringIO(), incidents=incidents, fetch=lambda uri, s3=None: data)
     return out.getvalue()
 
 

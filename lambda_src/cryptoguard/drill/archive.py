@@ -32,7 +32,7 @@ def write_trail(records: list[dict], root: Path, org: str = ORG, seed: int = 7, 
     written = []
     for (account, region, slot), batch in sorted(groups.items()):
         delivered = slot + SLOT + DELIVERY_DELAY
-        unique = hashlib.sha256(f"{account}{region}{slot}".encode()).hexdigest()[:16]
+        unique = hashlib.sha256(f"{account}{region}{slot}{batch[0]['eventID']}".encode()).hexdigest()[:16]
         day = f"{delivered:%Y/%m/%d}"
         name = f"{account}_CloudTrail_{region}_{delivered:%Y%m%dT%H%MZ}_{unique}.json.gz"
         path = root / "AWSLogs" / org / account / "CloudTrail" / region / day / name

@@ -1,6 +1,6 @@
 """cryptoguard: hunt CloudTrail archives, drill the defences, run the emulators, list the rules.
 
-python -m cryptoguard hunt PATH [PATH...]   findings as JSON lines on stdout, summary on stderr
+python -m cryptoguard hunt PATH [PATH...]   the rules over CloudTrail archives (or --engine athena); see hunt --help
 python -m cryptoguard drill                 replay the seed campaigns on the local emulators (or --target aws)
 python -m cryptoguard emulators             start LocalStack and moto for manual use
 python -m cryptoguard rules                 the rule catalogue (markdown or json)
@@ -32,7 +32,8 @@ order whatever the order of files and folders; digest files are passed over.
 --since/--until/--account/--region narrow the hunt; on the trail layout (AWSLogs/[o-org/]<account>/CloudTrail/
 <region>/<yyyy>/<mm>/<dd>/) they are applied to folder and file names, so other files are never fetched.
 
-Exit status: 0 done; 3 a finding at least as severe as --fail-on; 2 a usage error or no input could be read.
+Exit status: 0 done; 3 a finding at least as severe as --fail-on; 2 a usage error or no input could be read;
+141 when the reader of the output went away (`| head`), quietly.
 
 examples:
   cryptoguard hunt s3://trail-bucket/AWSLogs/ --since 2025-03-01 --account 111122223333 --incidents

@@ -47,11 +47,6 @@ class Record:
     response: dict = field(default_factory=dict)
     finding: dict | None = None  # GuardDuty finding (the event's detail) when the input was one
 
-    def __reduce__(self) -> tuple:
-        # hunt's workers send records to the parent: the fields as a tuple pickle several times faster than
-        # the generic state of a frozen, slotted dataclass.
-        return (Record, tuple(getattr(self, f) for f in self.__slots__))
-
     @property
     def service(self) -> str:
         return self.event_source.split(".", 1)[0]

@@ -76,21 +76,22 @@ class Csv(Writer):
 class Table(Writer):
     """Fixed columns, written as findings come (a long hunt shows its first findings at once)."""
 
-    WIDTHS = (20, 8, 14, 12, 14, 36, 22)
+    WIDTHS = (20, 8, 14, 12, 14, 36, 22)  # the last: event name (findings) or count (incidents, narrower)
+    INCIDENT_WIDTHS = (*WIDTHS[:-1], 6)
 
     def __init__(self, out: IO[str]) -> None:
         super().__init__(out)
         self.started = False
 
-    def _line(self, cells: list[str]) -> None:
+    def _line(self, cells: list[str], widths: tuple[int, ...] = WIDTHS) -> None:
         *fixed, last = cells
-        text = "  ".join(_fit(c, w) for c, w in zip(fixed, self.WIDTHS, strict=False))
+        text = "  ".join(_fit(c, w) for c, w in zip(fixed, widths, strict=True))
         self.out.write(f"{text}  {last}\n")
 
-    def _header(self, names: list[str]) -> None:
+    def _header(self, names: list[str], widths: tuple[int, ...] = WIDTHS) -> None:
         if not self.started:
             self.started = True
-            self._line(names)
+            self._line(names, widths)
 
     def finding(self, finding: Finding, hit: Hit) -> None:
         r = finding.record
@@ -100,10 +101,11 @@ class Table(Writer):
         self._line([*cells, f"{finding.rule.title}  ({hit.origin})"])
 
     def incident(self, alert: Alert) -> None:
-        self._header(["FIRST SEEN (UTC)", "SEVERITY", "RULE", "ACCOUNT", "REGION", "PRINCIPAL", "COUNT", "TITLE"])
+        names = ["FIRST SEEN (UTC)", "SEVERITY", "RULE", "ACCOUNT", "REGION", "PRINCIPAL", "COUNT", "TITLE"]
+        self._header(names, self.INCIDENT_WIDTHS)
         first = alert.first_seen.strftime("%Y-%m-%d %H:%M:%S") if alert.first_seen else ""
         cells = [first, alert.severity.name, alert.rule_id, alert.account, alert.region, alert.principal]
-        self._line([*cells, str(alert.count), alert.title])
+        self._line([*cells, str(alert.count), alert.title], self.INCIDENT_WIDTHS)
 
 
 def _fit(text: str, width: int) -> str:

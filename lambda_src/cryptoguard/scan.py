@@ -17,10 +17,10 @@ import re
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptoguard import patterns, safejson
-from cryptoguard.records import MalformedEvent, Record, normalise
+from cryptoguard.records import CLOUDTRAIL_DETAIL_TYPE, MalformedEvent, Record, normalise
 from cryptoguard.sources import Filters
 
 try:
@@ -80,25 +80,31 @@ class _Gate:
     def __init__(self, scope: Scope) -> None:
         self.gate = patterns.Gate(scope.allowed_regions, scope.severity_threshold)
         self.cache: dict[tuple, bool] = {}
-        self.fast_cache: dict[Any, tuple[bytes, ...] | bool] = {}
+        self.fast_cache: dict[Any, Plan] = {}
 
-    def needles(self, f: Any) -> tuple[bytes, ...] | bool:
-        """For the fast path: True to pass over the record; or, when every pattern that could deliver it needs
-        one of a few strings, those strings as JSON bytes (a record holding none of them is passed over); or
-        False to parse it in full."""
+    def plan(self, f: Any) -> Plan:
+        """What the fast path does with a record whose gate fields are `f` (cached on them)."""
         if f.detail_type is not None or not isinstance(f.eventSource, str) or not isinstance(f.eventName, str):
-            return False
+            return FULL
         if self.skips(f.eventSource, f.eventName, f.awsRegion, f.readOnly):
-            return True
+            return SKIP
         service = "aws." + f.eventSource.split(".", 1)[0]
         read_only = f.readOnly in (True, "true")
+        candidates = self.gate.candidates(service, str(f.awsRegion or ""), read_only, f.eventName)
+        skeleton = {
+            "source": service,
+            "detail-type": CLOUDTRAIL_DETAIL_TYPE,
+            "detail": {"eventSource": f.eventSource, "eventName": f.eventName},
+        }
+        if any(_decided_by_gate_fields(p.pattern) and patterns.matches(p.pattern, skeleton) for p in candidates):
+            return Plan(True, None, True)
         needed: set[str] = set()
-        for p in self.gate.candidates(service, str(f.awsRegion or ""), read_only, f.eventName):
+        for p in candidates:
             literals = patterns.required_literals(p.pattern.get("detail"))
             if literals is None:
-                return False
+                return FULL
             needed |= literals
-        return tuple(sorted(json.dumps(x)[:-1].encode() for x in needed))  # without the closing quote: prefixes
+        return Plan(True, tuple(sorted(json.dumps(x)[:-1].encode() for x in needed)), False)  # prefixes: no "
 
     def skips(self, source: Any, name: Any, region: Any, read_only: Any) -> bool:
         """True for a well-formed CloudTrail record that no deployed rule could deliver; anything odd takes
@@ -111,6 +117,27 @@ class _Gate:
             service = "aws." + source.split(".", 1)[0]
             answer = self.cache[key] = not self.gate.candidates(service, str(region or ""), key[3], name)
         return answer
+
+
+class Plan(NamedTuple):
+    """For the fast path: `parse` the record at all; if `needles`, only when its raw bytes hold one of them
+    (every pattern that could deliver it needs one of these strings); `delivered` without matching, because a
+    pattern that reads only the gate's fields already matched."""
+
+    parse: bool
+    needles: tuple[bytes, ...] | None
+    delivered: bool
+
+
+SKIP, FULL = Plan(False, None, False), Plan(True, None, False)
+
+
+def _decided_by_gate_fields(pattern: dict) -> bool:
+    """Does the pattern read nothing but source, detail-type, and the detail's eventSource and eventName?"""
+    return set(pattern) <= {"source", "detail-type", "detail"} and set(pattern.get("detail", {})) <= {
+        "eventSource",
+        "eventName",
+    }
 
 
 _gates: dict[Scope, _Gate] = {}
@@ -138,8 +165,9 @@ if msgspec is not None:
     _DECODE_ERRORS: tuple = (msgspec.DecodeError, msgspec.ValidationError, RecursionError)
 
 
-def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST) -> FileResult:
-    """Every record of one file (a CloudTrail log file, a JSON document or JSON lines, gzipped or not)."""
+def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST, first_line: int | None = None) -> FileResult:
+    """Every record of one file (a CloudTrail log file, a JSON document or JSON lines, gzipped or not).
+    `first_line`: the data are JSON lines numbered from there (a slice of a stream)."""
     result = FileResult(source)
     gate = _gates.get(scope) or _gates.setdefault(scope, _Gate(scope))
     try:
@@ -149,15 +177,15 @@ def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST) -> FileResul
         return result
     if not data.strip():
         return result
-    if fast and _fast_document(data, None, result, gate, scope):
-        return result
-    try:
-        _document(data, None, result, gate, scope, fast)
-        return result
-    except _NotJSON:
-        pass
-    lines = data.split(b"\n")
-    for number, line in enumerate(lines, 1):
+    if first_line is None:
+        if fast and _fast_document(data, None, result, gate, scope):
+            return result
+        try:
+            _document(data, None, result, gate, scope, fast)
+            return result
+        except _NotJSON:
+            pass
+    for number, line in enumerate(data.split(b"\n"), first_line or 1):
         if not line.strip():
             continue
         if fast and _fast_document(line, number, result, gate, scope):
@@ -200,15 +228,15 @@ def _fast_document(data: bytes, line: int | None, result: FileResult, gate: _Gat
     result.records += len(raws)
     cache = gate.fast_cache
     for index, f in enumerate(fields):
-        answer = cache.get(f)
-        if answer is None:
-            answer = cache[f] = gate.needles(f)
-        if answer is True:
+        plan = cache.get(f)
+        if plan is None:
+            plan = cache[f] = gate.plan(f)
+        if not plan.parse:
             continue
         raw = raws[index]
-        if answer:  # deliverable only if it holds one of these strings (\\u escapes could hide one)
+        if plan.needles:  # deliverable only if it holds one of these strings (\\u escapes could hide one)
             data = bytes(raw)
-            if b"\\u" not in data and not any(needle in data for needle in answer):
+            if b"\\u" not in data and not any(needle in data for needle in plan.needles):
                 continue
         try:
             value: Any = _values.decode(raw)
@@ -216,18 +244,21 @@ def _fast_document(data: bytes, line: int | None, result: FileResult, gate: _Gat
                 safejson.check(value, WHAT)
         except (*_DECODE_ERRORS, MalformedEvent):
             value = _bounded(bytes(raw))  # the standard library's value, or its reason
-        _consider(value, result, gate, scope, line, index)
+        _consider(value, result, gate, scope, line, index, plan.delivered)
     return True
 
 
-_LONG_INTEGER = re.compile(rb"\d{%d}" % (safejson.MAX_INT_DIGITS + 1))
+# Digits to "0", everything else to " ": a run of MAX_INT_DIGITS + 1 zeros is then a plain substring search.
+_DIGIT_RUNS = bytes(0x30 if 0x30 <= i <= 0x39 else 0x20 for i in range(256))
+_LONG_INTEGER = b"0" * (safejson.MAX_INT_DIGITS + 1)
 
 
 def _maybe_hostile(raw: Any) -> bool:
     """Could this record break safejson's bounds? Nesting deeper than MAX_DEPTH needs that many brackets, a
-    long integer that many digits in a row: counted in C, so the tree is walked only for the rare suspects."""
+    long integer that many digits in a row: both counted in C (a regex costs ten times more), so the tree is
+    walked only for the rare suspects."""
     data = bytes(raw)
-    return data.count(b"{") + data.count(b"[") > safejson.MAX_DEPTH or _LONG_INTEGER.search(data) is not None
+    return data.count(b"{") + data.count(b"[") > safejson.MAX_DEPTH or _LONG_INTEGER in data.translate(_DIGIT_RUNS)
 
 
 def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope, fast: bool) -> None:
@@ -307,7 +338,15 @@ def _split(data: bytes, reason: MalformedEvent) -> Iterator[Any]:
         yield reason  # no array of records to split: the document is one bad record
 
 
-def _consider(value: Any, result: FileResult, gate: _Gate, scope: Scope, line: int | None, index: int | None) -> None:
+def _consider(
+    value: Any,
+    result: FileResult,
+    gate: _Gate,
+    scope: Scope,
+    line: int | None,
+    index: int | None,
+    delivered: bool = False,
+) -> None:
     if isinstance(value, MalformedEvent):
         result.errors.append(f"{origin(result.source, line, index)}: {value}")
         return
@@ -316,7 +355,7 @@ def _consider(value: Any, result: FileResult, gate: _Gate, scope: Scope, line: i
     except MalformedEvent as exc:
         result.errors.append(f"{origin(result.source, line, index)}: {exc}")
         return
-    if not gate.gate.delivers(record.to_eventbridge(), record.region, record.read_only):
+    if not delivered and not gate.gate.delivers(record.to_eventbridge(), record.region, record.read_only):
         return
     if not scope.filters.admits(record.account, record.region, record.event_time):
         result.filtered += 1

@@ -102,9 +102,12 @@ def describe(name: str, parents: Iterable[str]) -> tuple[datetime, bool, str, st
     return EARLIEST, False, "", ""
 
 
-def wanted(name: str, parents: list[str], filters: Filters) -> Source | None:
-    """The source for a listed file, or None when hunt should pass it over (not a log, or outside the filters)."""
-    if not name.endswith(SUFFIXES) or any(p.startswith(LOG_FOLDER + "-") for p in parents):
+def wanted(name: str, parents: list[str], filters: Filters, in_log_folder: bool = False) -> Source | None:
+    """The source for a listed file, or None when hunt should pass it over (not a log, in a digest or other
+    non-log folder, or outside the filters). `in_log_folder`: the walk already knows it is under CloudTrail/."""
+    if not name.endswith(SUFFIXES):
+        return None
+    if not in_log_folder and any(p.startswith(LOG_FOLDER + "-") for p in parents):
         return None
     bound, named, account, region = describe(name, parents)
     if named and not (filters.account(account) and filters.region(region) and filters.delivered(bound)):
@@ -184,7 +187,7 @@ def _region_stream(tree: Tree, folder: str, parents: list[str], filters: Filters
                 if filters.since is None or day >= filters.since.date():
                     return  # keys come in date order: nothing after this is in range
                 continue
-            source = wanted(name, [*parents, *days], filters)
+            source = wanted(name, [*parents, *days], filters, in_log_folder=True)
             if source is not None:
                 yield source
     except Exception as exc:  # botocore raises many kinds; hunt reports it and reads the other streams

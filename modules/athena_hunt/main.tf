@@ -11,12 +11,13 @@ data "aws_regions" "all" {
 }
 
 locals {
-  database    = replace(var.name, "-", "_")
-  table       = "cloudtrail"
-  trail_root  = "s3://${var.trail_bucket_name}/${var.trail_prefix == "" ? "" : "${var.trail_prefix}/"}AWSLogs/${var.organization_id}"
-  regions     = length(var.regions) > 0 ? var.regions : sort(data.aws_regions.all[0].names)
-  kms_key_arn = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.results[0].arn
-  results     = "${var.name}-results-${data.aws_caller_identity.current.account_id}"
+  kms_admin_actions = jsondecode(file("${path.module}/../shared/kms_key_admin_actions.json")).actions
+  database          = replace(var.name, "-", "_")
+  table             = "cloudtrail"
+  trail_root        = "s3://${var.trail_bucket_name}/${var.trail_prefix == "" ? "" : "${var.trail_prefix}/"}AWSLogs/${var.organization_id}"
+  regions           = length(var.regions) > 0 ? var.regions : sort(data.aws_regions.all[0].names)
+  kms_key_arn       = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.results[0].arn
+  results           = "${var.name}-results-${data.aws_caller_identity.current.account_id}"
   # The columns of a CloudTrail record as AWS documents them for Athena; the JSON-valued fields stay text.
   columns = {
     eventversion        = "string"
@@ -139,10 +140,21 @@ resource "aws_kms_key" "results" {
   tags                = var.tags
 }
 
+# The account administers the key, and its IAM policies (hunter_policy_json) say who may use it: Athena
+# encrypts and decrypts results with the querying principal's own permissions.
 data "aws_iam_policy_document" "results_key" {
   statement {
-    sid       = "AccountAdministersTheKeyThroughIAM"
-    actions   = ["kms:*"]
+    sid       = "AccountAdministersKey"
+    actions   = local.kms_admin_actions
+    resources = ["*"]
+    principals {
+      type        = "AWS"
+      identifiers = ["arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:root"]
+    }
+  }
+  statement {
+    sid       = "AccountPrincipalsUseKeyThroughIAM"
+    actions   = ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"]
     resources = ["*"]
     principals {
       type        = "AWS"

@@ -328,3 +328,31 @@ def test_time_filters_read_bare_dates_as_whole_days(trail):
     found = findings(hunt(str(root), "--allowed-regions", REGIONS, "--until", "2024-02-26"))
     assert found and all(f["event_time"].startswith("2024-02-26") for f in found)
     assert datetime.fromisoformat(found[-1]["event_time"]) < datetime(2024, 2, 27, tzinfo=UTC)
+
+
+def test_a_long_stream_on_standard_input_is_read_a_slice_at_a_time(trail):
+    """JSON lines longer than a slice: scanned slice by slice at line ends, with the same records and the line
+    numbers of the whole stream; a gzipped or single-document input is read whole."""
+    _, records = trail
+    lines = [json.dumps({"Records": records[i : i + 3]}) for i in range(0, len(records), 3)] + ["not json"]
+    data = "\n".join(lines).encode()
+    scope = scan.Scope(sc.ALLOWED_REGIONS, 4.0)
+    sliced = hunt_module._stdin(scope, io.BytesIO(data), chunk=700)
+    whole = scan.scan(data, "-", scope, first_line=1)
+    assert len(sliced) > 3
+    assert [h.origin for r in sliced for h in r.hits] == [h.origin for h in whole.hits]
+    assert [e for r in sliced for e in r.errors] == whole.errors == [f"-:{len(lines)}: not JSON (Expecting value)"]
+    gzipped = hunt_module._stdin(scope, io.BytesIO(gzip.compress(data)), chunk=700)
+    assert len(gzipped) == 1 and [h.record for h in gzipped[0].hits] == [h.record for h in whole.hits]
+
+
+def test_progress_shows_files_and_rate_on_a_terminal(trail):
+    pytest.importorskip("tqdm", reason="tqdm (requirements/dev.txt) draws the progress bar")
+    root, _ = trail
+    err = io.StringIO()
+    ctx = Context(Settings(allowed_regions=sc.ALLOWED_REGIONS))
+    files = len(list(sources.listing([str(root)], sources.Filters())))
+    listed = sources.listing([str(root)], sources.Filters())
+    hunt_module.run(listed, ctx, report.JsonLines(io.StringIO()), err=err, progress=True)
+    shown = err.getvalue()
+    assert f"0/{files} " in shown and "file/s" in shown  # files done of the total, and the rate

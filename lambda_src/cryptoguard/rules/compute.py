@@ -119,6 +119,8 @@ TEMPLATE_EVENTS = {
     "CreateAutoScalingGroup",
     "UpdateAutoScalingGroup",
 }
+CONFIGURES_INSTANCES = LAUNCH_EVENTS | TEMPLATE_EVENTS  # built once: the rules below ask for every record
+PAYLOAD_EVENTS = CONFIGURES_INSTANCES | {"ModifyInstanceAttribute"}
 DRY_RUN = "Client.DryRunOperation"
 # The naming scheme of seed 002's Auto Scaling groups: SPOT-us-east-1-G3-..., OD-us-east-1-G1-...
 CAMPAIGN_ASG_NAME = re.compile(r"^(SPOT|OD)-[a-z]{2}-[a-z]+-\d-G\d+-", re.IGNORECASE)
@@ -187,7 +189,7 @@ def _service_launch(record: Record, ctx: Context) -> Iterator[Finding]:
 def _launches(record: Record, ctx: Context) -> Iterator[Finding]:
     s = ctx.settings
     name = record.event_name
-    if name not in LAUNCH_EVENTS | TEMPLATE_EVENTS or record.error_code == DRY_RUN:
+    if name not in CONFIGURES_INSTANCES or record.error_code == DRY_RUN:
         return
     if record.by_aws_service:
         yield from _service_launch(record, ctx)
@@ -248,7 +250,7 @@ def _auto_scaling(record: Record, ctx: Context) -> Iterator[Finding]:
 
 
 def _payload(record: Record, ctx: Context) -> Iterator[Finding]:
-    if record.event_name not in LAUNCH_EVENTS | TEMPLATE_EVENTS | {"ModifyInstanceAttribute"}:
+    if record.event_name not in PAYLOAD_EVENTS:
         return
     for key, value in walk(record.request):
         if key != "userdata":

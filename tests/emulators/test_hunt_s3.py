@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.emulators
 
 
+def hunt(emulators, *args: str) -> subprocess.CompletedProcess:
+    """The CLI as a user runs it, against the emulators' S3."""
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "lambda_src"), **emulators.env()}
+    command = [sys.executable, "-m", "cryptoguard", "hunt", *args, "--allowed-regions", "ap-northeast-1,us-east-1"]
+    return subprocess.run(command, capture_output=True, text=True, env=env)
+
+
 def test_hunt_reads_an_s3_prefix_and_reports_unreadable_objects(emulators, unique):
     s3 = boto3.client("s3", region_name="us-east-1")
     bucket = f"trail-{unique}"
@@ -28,21 +35,7 @@ def test_hunt_reads_an_s3_prefix_and_reports_unreadable_objects(emulators, uniqu
     )
     s3.put_object(Bucket=bucket, Key=prefix + "broken.json.gz", Body=b"\x1f\x8b broken")
     s3.put_object(Bucket=bucket, Key="elsewhere/ignored.json.gz", Body=gzip.compress(b'{"Records": []}'))
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "lambda_src"), **emulators.env()}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cryptoguard",
-            "hunt",
-            f"s3://{bucket}/AWSLogs/",
-            "--allowed-regions",
-            "ap-northeast-1,us-east-1",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-    )
+    proc = hunt(emulators, f"s3://{bucket}/AWSLogs/")
     assert proc.returncode == 0, proc.stderr
     findings = [json.loads(line) for line in proc.stdout.splitlines()]
     assert {f["rule_id"] for f in findings} == {"CG-REGION-001", "CG-LAUNCH-002"}
@@ -68,28 +61,11 @@ def test_filters_are_pushed_down_to_s3_listings(emulators, unique, tmp_path):
         s3.put_object(Bucket=bucket, Key=key, Body=path.read_bytes() if keep else b"\x1f\x8b garbage")
     s3.put_object(Bucket=bucket, Key="AWSLogs/o-abc123defg/999999999999/CloudTrail/us-west-2/2024/02/26/x.json.gz",
                   Body=b"\x1f\x8b garbage")  # fmt: skip
-    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT / "lambda_src"), **emulators.env()}
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "cryptoguard",
-            "hunt",
-            f"s3://{bucket}/AWSLogs/",
-            "--allowed-regions",
-            "ap-northeast-1,us-east-1",
-            "--since",
-            "2024-02-26",
-            "--until",
-            "2024-02-26T21:30:00Z",
-            "--account",
-            sc.ACCOUNT,
-            "--region",
-            "us-west-2,eu-west-1",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
+    proc = hunt(
+        emulators,
+        f"s3://{bucket}/AWSLogs/",
+        *("--since", "2024-02-26", "--until", "2024-02-26T21:30:00Z"),
+        *("--account", sc.ACCOUNT, "--region", "us-west-2,eu-west-1"),
     )
     assert proc.returncode == 0, proc.stderr
     assert "error" not in proc.stderr, proc.stderr

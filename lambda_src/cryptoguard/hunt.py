@@ -159,6 +159,7 @@ def _worker_init() -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    sources.s3_client.cache_clear()  # a forked copy of the parent's client would share its connections
 
 
 def _batches(listed: Iterable[Source], size: int) -> Iterator[list[Source]]:
@@ -179,6 +180,7 @@ def scanned(
     bounded number of batches of files are read ahead in other processes while the caller evaluates."""
     pool = None
     if workers > 1 and fetch is sources.fetch:  # another way of fetching is this process's own
+        # Forked: a worker starts in milliseconds with the modules already imported (spawn re-imports them).
         pool = ProcessPoolExecutor(workers, mp_context=get_context("fork"), initializer=_worker_init)
 
     def start(batch: list[Source]) -> Future | list[FileResult]:
@@ -361,11 +363,12 @@ def _chain(head: list[Source], rest: Iterator[Source]) -> Iterator[Source]:
 
 def _progress_bar(total: int | None, err: IO[str]) -> Any:
     try:
-        from tqdm import tqdm
+        import tqdm
     except ImportError:  # an optional nicety: without it, no bar
         return None
+    tqdm.tqdm.monitor_interval = 0  # no monitor thread: the workers are forked from this process
 
-    return tqdm(total=total, unit="file", file=err, dynamic_ncols=True, leave=False)
+    return tqdm.tqdm(total=total, unit="file", file=err, dynamic_ncols=True, leave=False)
 
 
 class UsageError(Exception):

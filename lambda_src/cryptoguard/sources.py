@@ -234,7 +234,7 @@ def listing(paths: list[str], filters: Filters, s3: Callable[[], Any] | None = N
             streams.append(iter([Source(EARLIEST, STDIN)]))
         elif path.startswith("s3://"):
             bucket, _, prefix = path[len("s3://") :].partition("/")
-            streams.extend(_s3_streams(S3Tree(s3() if s3 else _s3_client(), bucket), prefix.strip("/"), filters))
+            streams.extend(_s3_streams(S3Tree(s3() if s3 else s3_client(), bucket), prefix.strip("/"), filters))
         elif Path(path).is_dir():
             root = path.rstrip("/") or "/"
             streams.extend(_streams(LocalTree(), root, root.split("/"), filters))
@@ -256,7 +256,7 @@ def _s3_streams(tree: S3Tree, prefix: str, filters: Filters) -> list[Iterator[So
 
 
 @cache
-def _s3_client() -> Any:
+def s3_client() -> Any:
     """One client per process (hunt's workers each make theirs)."""
     import boto3
 
@@ -274,7 +274,7 @@ def fetch(uri: str, s3: Any = None) -> bytes:
     if uri.startswith("s3://"):
         bucket, _, key = uri[len("s3://") :].partition("/")
         try:
-            return (s3 or _s3_client()).get_object(Bucket=bucket, Key=key)["Body"].read()
+            return (s3 or s3_client()).get_object(Bucket=bucket, Key=key)["Body"].read()
         except Exception as exc:
             raise SourceError(f"{uri}: cannot read ({exc})") from None
     try:

@@ -145,8 +145,8 @@ class LocalTree(Tree):
             with os.scandir(folder) as entries:
                 for entry in entries:
                     (folders if entry.is_dir() else files).append(entry.name)
-        except OSError:
-            return [], []
+        except OSError as exc:  # reported as an unreadable input, never silently an empty folder
+            raise SourceError(f"{folder}: cannot list ({exc.strerror or exc})") from None
         return sorted(folders), sorted(files)
 
 
@@ -192,7 +192,7 @@ def _region_stream(tree: Tree, folder: str, parents: list[str], filters: Filters
                 yield source
     except Exception as exc:  # botocore raises many kinds; hunt reports it and reads the other streams
         uri = "/".join(parents)
-        yield Source(EARLIEST, uri, f"{uri}: cannot list ({exc})")
+        yield Source(EARLIEST, uri, str(exc) if isinstance(exc, SourceError) else f"{uri}: cannot list ({exc})")
 
 
 def _day(folders: list[str]) -> date | None:

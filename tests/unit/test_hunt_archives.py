@@ -8,6 +8,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -356,3 +357,19 @@ def test_progress_shows_files_and_rate_on_a_terminal(trail):
     hunt_module.run(listed, ctx, report.JsonLines(io.StringIO()), err=err, progress=True)
     shown = err.getvalue()
     assert f"0/{files} " in shown and "file/s" in shown  # files done of the total, and the rate
+
+
+def test_a_folder_that_cannot_be_listed_is_reported(trail, monkeypatch):
+    root, _ = trail
+    region = root / "AWSLogs" / "o-abc123defg" / sc.ACCOUNT / "CloudTrail" / "eu-west-1"
+    real = os.scandir
+
+    def scandir(path):
+        if str(path).startswith(str(region)):
+            raise PermissionError(13, "Permission denied")
+        return real(path)
+
+    monkeypatch.setattr(sources.os, "scandir", scandir)
+    listed = list(sources.listing([str(root)], sources.Filters()))
+    assert [s.error for s in listed if s.error] == [f"{region}: cannot list (Permission denied)"]
+    assert len(listed) > 1  # the other regions are still read

@@ -94,14 +94,28 @@ def known_bad_image(image: str, known: tuple[str, ...]) -> bool:
 
 
 def walk(value: Any) -> Iterator[tuple[str, Any]]:
-    """Every (key, value) pair in a nested request, case-insensitively keyed."""
+    """Every (key, value) pair in a nested request, case-insensitively keyed, depth first. With a stack of
+    iterators rather than recursion: the rules walk every delivered request, and nested generators cost."""
+    stack: list[tuple[bool, Iterator]] = []
+    _push(stack, value)
+    while stack:
+        keyed, items = stack[-1]
+        for item in items:
+            if keyed:
+                key, item = item
+                yield str(key).lower(), item
+            if isinstance(item, dict | list):
+                _push(stack, item)
+                break
+        else:
+            stack.pop()
+
+
+def _push(stack: list[tuple[bool, Iterator]], value: Any) -> None:
     if isinstance(value, dict):
-        for k, v in value.items():
-            yield str(k).lower(), v
-            yield from walk(v)
+        stack.append((True, iter(value.items())))
     elif isinstance(value, list):
-        for item in value:
-            yield from walk(item)
+        stack.append((False, iter(value)))
 
 
 def strings(value: Any) -> Iterator[str]:

@@ -128,10 +128,18 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         if args.engine == "athena":
             from cryptoguard import athena
 
-            return athena.main(args, settings, scope, fail_on)
-        if not args.paths:
+            try:
+                prepared = athena.prepare(args, scope)
+            except athena.QueryFailed as exc:
+                print(f"cryptoguard hunt: {exc}", file=sys.stderr)
+                return 1
+            if prepared is None:  # --print-sql
+                return 0
+            listed, fetch = prepared
+        elif not args.paths:
             raise UsageError("give files, directories, s3://bucket/prefix or - (standard input)")
-        listed = sources.listing(args.paths, filters)
+        else:
+            listed, fetch = sources.listing(args.paths, filters), sources.fetch
     except (UsageError, ValueError) as exc:
         print(f"cryptoguard hunt: {exc}", file=sys.stderr)
         return 2
@@ -155,6 +163,7 @@ def cmd_hunt(args: argparse.Namespace) -> int:
         incidents=args.incidents,
         reorder_window=filters.slack,
         progress=sys.stderr.isatty() and not args.quiet,
+        fetch=fetch,
     )
     print(summary.text(), file=sys.stderr)
     return exit_code(summary, fail_on)

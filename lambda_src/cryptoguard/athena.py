@@ -19,9 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cryptoguard import patterns, safejson
-from cryptoguard.costs import PRICES
+from cryptoguard.costs import prices
+from cryptoguard.hunt import UsageError
 from cryptoguard.records import CLOUDTRAIL_DETAIL_TYPE, MalformedEvent
 from cryptoguard.scan import Scope
+from cryptoguard.sources import EARLIEST, Source, SourceError
 
 TABLE_COLUMNS = (
     "eventversion",
@@ -224,7 +226,7 @@ def _camel(value: Any) -> Any:
 
 def scanned_cost(data_bytes: int) -> float:
     """USD for the bytes a query scanned (Athena bills per TB scanned, 10 MB at least per query)."""
-    return max(data_bytes, 10 * 10**6) / 10**12 * float(json.loads(PRICES.read_text())["athena_per_tb_scanned"])
+    return max(data_bytes, 10 * 10**6) / 10**12 * float(prices()["athena_per_tb_scanned"])
 
 
 def execute(athena: Any, sql: str, workgroup: str, timeout: float = 3600) -> dict:
@@ -252,57 +254,55 @@ def results_prefix(athena: Any, workgroup: str) -> str:
     return f"{location}/unload/{datetime.now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}/"
 
 
-def unloaded(s3: Any, prefix: str) -> bytes:
-    """Every record the UNLOAD wrote under `prefix`, as one CloudTrail document (hunt's input)."""
+class QueryFailed(Exception):
+    """Athena or S3 refused or failed the hunt's query: nothing was hunted."""
+
+
+def unloaded(s3: Any, prefix: str) -> list[Source]:
+    """The files the UNLOAD wrote under `prefix`, as hunt's sources (read by `fetch_unloaded`)."""
     bucket, _, key = prefix[len("s3://") :].partition("/")
-    records = []
-    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key):
-        for obj in page.get("Contents", []):
-            body = s3.get_object(Bucket=bucket, Key=obj["Key"])["Body"].read()
-            text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
-            records += [record(json.loads(line)) for line in text.splitlines() if line.strip()]
-    return json.dumps({"Records": records}).encode()
+    return [
+        Source(EARLIEST, f"s3://{bucket}/{obj['Key']}")
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=key)
+        for obj in page.get("Contents", [])
+    ]
 
 
-def main(args: Any, settings: Any, scope: Scope, fail_on: Any) -> int:
-    """`hunt --engine athena`: print the query, or run it and hunt its result."""
+def fetch_unloaded(uri: str, s3: Any) -> bytes:
+    """One UNLOADed file's rows as the CloudTrail document they were read from: one file in memory at a time."""
+    bucket, _, key = uri[len("s3://") :].partition("/")
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except Exception as exc:  # botocore raises many kinds; hunt reports it as an unreadable input
+        raise SourceError(f"{uri}: cannot read ({exc})") from None
+    text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
+    return json.dumps({"Records": [record(json.loads(line)) for line in text.splitlines() if line.strip()]}).encode()
+
+
+def prepare(args: Any, scope: Scope) -> tuple[list[Source], Any] | None:
+    """`hunt --engine athena`: print the query (None: nothing to hunt), or run it and return the files it
+    wrote with their reader, for hunt to read as it reads any archive. QueryFailed when Athena or S3 fail."""
     import boto3
-
-    from cryptoguard import hunt, report, sources
-    from cryptoguard.rules import Context
-
-    if args.paths:
-        raise hunt.UsageError("--engine athena reads the trail through Athena: give no paths")
-    if scope.filters.since is None or scope.filters.until is None:
-        raise hunt.UsageError("--engine athena needs --since and --until (they decide what the query scans and costs)")
-    if args.print_sql:
-        print(query(scope, args.database, args.table, "s3://<workgroup result location>/unload/<run>/"))
-        return 0
     from botocore.exceptions import BotoCoreError, ClientError
 
+    if args.paths:
+        raise UsageError("--engine athena reads the trail through Athena: give no paths")
+    if scope.filters.since is None or scope.filters.until is None:
+        raise UsageError("--engine athena needs --since and --until (they decide what the query scans and costs)")
+    if args.print_sql:
+        print(query(scope, args.database, args.table, "s3://<workgroup result location>/unload/<run>/"))
+        return None
     athena, s3 = boto3.client("athena"), boto3.client("s3")
     try:
         output = results_prefix(athena, args.workgroup)
         execution = execute(athena, query(scope, args.database, args.table, output), args.workgroup)
-        data = unloaded(s3, output)
+        listed = unloaded(s3, output)
     except (RuntimeError, BotoCoreError, ClientError) as exc:
-        print(f"cryptoguard hunt: {exc}", file=sys.stderr)
-        return 1
+        raise QueryFailed(str(exc)) from None
     scanned = int(execution.get("Statistics", {}).get("DataScannedInBytes", 0))
     print(
         f"athena: query {execution['QueryExecutionId']} scanned {scanned / 2**30:.2f} GiB, "
         f"about ${scanned_cost(scanned):.4f}",
         file=sys.stderr,
     )
-    source = sources.Source(sources.EARLIEST, output)
-    fmt = args.format or ("table" if sys.stdout.isatty() else "jsonl")
-    summary = hunt.run(
-        [source],
-        Context(settings),
-        report.WRITERS[fmt](sys.stdout),
-        scope=scope,
-        incidents=args.incidents,
-        fetch=lambda uri, s3=None: data,
-    )
-    print(summary.text(), file=sys.stderr)
-    return hunt.exit_code(summary, fail_on)
+    return listed, lambda uri, _=None: fetch_unloaded(uri, s3)

@@ -4,15 +4,19 @@ the fixtures' records), and the query's round trip runs against moto."""
 from __future__ import annotations
 
 import gzip
+import io
 import json
 from datetime import UTC, datetime
 
 import boto3
 import pytest
 
-from cryptoguard import athena, scan
+from cryptoguard import athena, report, scan
+from cryptoguard import hunt as hunt_module
 from cryptoguard.drill import scenarios as sc
 from cryptoguard.records import MalformedEvent, normalise
+from cryptoguard.rules import Context
+from cryptoguard.settings import Settings
 from cryptoguard.sources import Filters
 from tests.unit.test_hunt import hunt
 
@@ -167,6 +171,45 @@ def test_the_query_round_trip_on_moto(aws_in_process):
     s3.put_object(Bucket="hunt-results", Key=key, Body=gzip.compress("\n".join(rows).encode()))
     execution = athena.execute(athena_client, "SELECT 1", "cryptoguard-hunt", timeout=30)
     assert execution["Status"]["State"] == "SUCCEEDED"
-    data = athena.unloaded(s3, prefix)
+    listed = athena.unloaded(s3, prefix)
+    assert [source.uri for source in listed] == [f"s3://hunt-results/{key}"]
+    data = athena.fetch_unloaded(listed[0].uri, s3)
     assert [r["eventID"] for r in json.loads(data)["Records"]] == [r["eventID"] for r in records]
+    out = io.StringIO()
+    ctx = Context(Settings(allowed_regions=sc.ALLOWED_REGIONS))
+    fetch = lambda uri, _=None: athena.fetch_unloaded(uri, s3)  # noqa: E731 - as athena.prepare hands it over
+    hunt_module.run(listed, ctx, report.JsonLines(out), err=io.StringIO(), fetch=fetch)
+    assert {json.loads(line)["rule_id"] for line in out.getvalue().splitlines()} >= {"CG-REGION-001"}
     assert athena.scanned_cost(10**12) == pytest.approx(5.0) and athena.scanned_cost(0) > 0
+
+
+class FailingAthena:
+    """An Athena that takes the query and then fails it, as it does on a scan over the workgroup's cutoff."""
+
+    def start_query_execution(self, **_: object) -> dict:
+        return {"QueryExecutionId": "q-1"}
+
+    def get_query_execution(self, QueryExecutionId: str) -> dict:  # noqa: N803 - boto3's name
+        reason = "Query exhausted resources: bytes scanned limit was exceeded"
+        return {
+            "QueryExecution": {
+                "QueryExecutionId": QueryExecutionId,
+                "Status": {"State": "FAILED", "StateChangeReason": reason},
+            }
+        }
+
+
+def test_a_query_athena_fails_is_a_clear_failure(aws_in_process, monkeypatch):
+    """Athena's reason reaches the user as QueryFailed (the CLI prints it and exits 1), and nothing is hunted."""
+    from argparse import Namespace
+
+    with pytest.raises(RuntimeError, match="q-1 failed: Query exhausted resources"):
+        athena.execute(FailingAthena(), "SELECT 1", "cryptoguard-hunt")
+    boto3.client("athena", region_name="us-east-1").create_work_group(
+        Name="cryptoguard-hunt", Configuration={"ResultConfiguration": {"OutputLocation": "s3://r/athena/"}}
+    )
+    real = athena.execute
+    monkeypatch.setattr(athena, "execute", lambda client, sql, workgroup: real(FailingAthena(), sql, workgroup))
+    args = Namespace(paths=[], print_sql=False, workgroup="cryptoguard-hunt", database="db", table="t")
+    with pytest.raises(athena.QueryFailed, match="bytes scanned limit"):
+        athena.prepare(args, SCOPE)

@@ -14,6 +14,15 @@ MAX_DEPTH = 64  # CloudTrail records nest a dozen levels; json would recurse unt
 _LARGEST_INT = 10**MAX_INT_DIGITS
 
 
+class NotJSON(MalformedEvent):
+    """The text is not JSON at all (as opposed to JSON out of bounds); `reason` is the decoder's, such as
+    "Expecting value", for callers that try another reading (hunt falls back to JSON lines)."""
+
+    def __init__(self, what: str, exc: ValueError) -> None:
+        super().__init__(f"{what} is not JSON: {exc}")
+        self.reason = exc.msg if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
+
+
 def _finite(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
@@ -55,7 +64,7 @@ def loads(text: str | bytes, what: str = "message body") -> Any:
     try:
         value = json.loads(text, parse_float=_finite, parse_int=_bounded_int, parse_constant=_no_constant)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise MalformedEvent(f"{what} is not JSON: {exc}") from None
+        raise NotJSON(what, exc) from None
     except RecursionError:
         raise MalformedEvent(f"{what} nested deeper than {MAX_DEPTH} levels") from None
     return check(value, what)

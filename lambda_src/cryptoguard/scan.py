@@ -183,7 +183,7 @@ def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST, first_line: 
         try:
             _document(data, None, result, gate, scope, fast)
             return result
-        except _NotJSON:
+        except safejson.NotJSON:
             pass
     for number, line in enumerate(data.split(b"\n"), first_line or 1):
         if not line.strip():
@@ -192,9 +192,9 @@ def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST, first_line: 
             continue
         try:
             _document(line, number, result, gate, scope, fast)
-        except _NotJSON as exc:
+        except safejson.NotJSON as exc:
             result.records += 1
-            result.errors.append(f"{origin(source, number)}: not JSON ({exc})")
+            result.errors.append(f"{origin(source, number)}: not JSON ({exc.reason})")
     return result
 
 
@@ -210,10 +210,6 @@ def _gunzip(data: bytes, fast: bool) -> bytes:
         return gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(str(exc)) from None
-
-
-class _NotJSON(Exception):
-    """Not one JSON document: the caller tries JSON lines, or reports the line."""
 
 
 def _fast_document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope) -> bool:
@@ -265,9 +261,9 @@ def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, sc
     """One JSON document with the standard library: a Records file, a list, or one event or record."""
     try:
         doc = safejson.loads(data, WHAT)
+    except safejson.NotJSON:
+        raise  # not a document: the caller tries JSON lines, or reports the line
     except MalformedEvent as exc:
-        if str(exc).startswith(f"{WHAT} is not JSON"):
-            raise _NotJSON(_json_reason(data)) from None
         for index, value in enumerate(_split(data, exc)):  # one hostile record must not cost its neighbours
             result.records += 1
             _consider(value, result, gate, scope, line, index)
@@ -288,16 +284,6 @@ def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, sc
         ):
             continue
         _consider(value, result, gate, scope, line, index)
-
-
-def _json_reason(data: bytes) -> str:
-    try:
-        json.loads(data)
-    except json.JSONDecodeError as exc:
-        return exc.msg
-    except (UnicodeDecodeError, RecursionError) as exc:
-        return type(exc).__name__
-    return "not one document"
 
 
 def _bounded(raw: bytes) -> Any:

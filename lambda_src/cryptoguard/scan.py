@@ -86,11 +86,11 @@ class _Gate:
         """What the fast path does with a record whose gate fields are `f` (cached on them)."""
         if f.detail_type is not None or not isinstance(f.eventSource, str) or not isinstance(f.eventName, str):
             return FULL
-        if self.skips(f.eventSource, f.eventName, f.awsRegion, f.readOnly):
-            return SKIP
         service = "aws." + f.eventSource.split(".", 1)[0]
         read_only = f.readOnly in (True, "true")
         candidates = self.gate.candidates(service, str(f.awsRegion or ""), read_only, f.eventName)
+        if not candidates:
+            return SKIP
         skeleton = {
             "source": service,
             "detail-type": CLOUDTRAIL_DETAIL_TYPE,
@@ -181,7 +181,7 @@ def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST, first_line: 
         if fast and _fast_document(data, None, result, gate, scope):
             return result
         try:
-            _document(data, None, result, gate, scope, fast)
+            _document(data, None, result, gate, scope)
             return result
         except safejson.NotJSON:
             pass
@@ -191,7 +191,7 @@ def scan(data: bytes, source: str, scope: Scope, fast: bool = FAST, first_line: 
         if fast and _fast_document(line, number, result, gate, scope):
             continue
         try:
-            _document(line, number, result, gate, scope, fast)
+            _document(line, number, result, gate, scope)
         except safejson.NotJSON as exc:
             result.records += 1
             result.errors.append(f"{origin(source, number)}: not JSON ({exc.reason})")
@@ -257,7 +257,7 @@ def _maybe_hostile(raw: Any) -> bool:
     return data.count(b"{") + data.count(b"[") > safejson.MAX_DEPTH or _LONG_INTEGER in data.translate(_DIGIT_RUNS)
 
 
-def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope, fast: bool) -> None:
+def _document(data: bytes, line: int | None, result: FileResult, gate: _Gate, scope: Scope) -> None:
     """One JSON document with the standard library: a Records file, a list, or one event or record."""
     try:
         doc = safejson.loads(data, WHAT)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import gzip
 import json
+import re
 import sys
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from cryptoguard import patterns, safejson
@@ -25,38 +27,11 @@ from cryptoguard.records import CLOUDTRAIL_DETAIL_TYPE, MalformedEvent
 from cryptoguard.scan import Scope
 from cryptoguard.sources import EARLIEST, Source, SourceError
 
-TABLE_COLUMNS = (
-    "eventversion",
-    "useridentity",
-    "eventtime",
-    "eventsource",
-    "eventname",
-    "awsregion",
-    "sourceipaddress",
-    "useragent",
-    "errorcode",
-    "errormessage",
-    "requestparameters",
-    "responseelements",
-    "additionaleventdata",
-    "requestid",
-    "eventid",
-    "readonly",
-    "eventtype",
-    "managementevent",
-    "recipientaccountid",
-    "eventcategory",
-)
-# Athena (Glue) names are lower case; CloudTrail's are camelCase. Every name the table's columns and the
-# useridentity struct carry, back to CloudTrail's spelling.
-CAMEL_NAMES = (
-    "eventVersion userIdentity eventTime eventSource eventName awsRegion sourceIPAddress userAgent errorCode "
-    "errorMessage requestParameters responseElements additionalEventData requestID eventID readOnly eventType "
-    "managementEvent recipientAccountId eventCategory type principalId arn accountId invokedBy accessKeyId "
-    "userName sessionContext attributes mfaAuthenticated creationDate sessionIssuer webIdFederationData "
-    "federatedProvider sourceIdentity"
-)
-CAMEL = {name.lower(): name for name in CAMEL_NAMES.split(" ")}
+TABLE = json.loads((Path(__file__).parent / "data" / "cloudtrail_table.json").read_text())["columns"]
+TABLE_COLUMNS = tuple(c["name"].lower() for c in TABLE)
+# Athena (Glue) names are lower case; CloudTrail's are camelCase: every column's and struct field's name back.
+CAMEL = {n.lower(): n for c in TABLE for n in (c["name"], *re.findall(r"(\w+):", c["type"]))}
+STRUCTURED = frozenset(c["name"].lower() for c in TABLE if "<" in c["type"])
 JSON_STRINGS = ("requestparameters", "responseelements", "additionaleventdata")
 # Detail fields the table has as columns (the rest of a record is JSON text in requestparameters and others).
 DETAIL_COLUMNS = {"eventName": "eventname", "eventSource": "eventsource", "awsRegion": "awsregion"}
@@ -212,7 +187,7 @@ def record(row: dict) -> dict:
         if name in JSON_STRINGS and isinstance(value, str):
             with contextlib.suppress(MalformedEvent):  # else kept as text: the rules treat it as opaque
                 value = safejson.loads(value, name)
-        out[CAMEL.get(name, name)] = _camel(value) if name == "useridentity" else value
+        out[CAMEL.get(name, name)] = _camel(value) if name in STRUCTURED else value
     if isinstance(out.get("readOnly"), str):
         out["readOnly"] = out["readOnly"] == "true"
     return {k: v for k, v in out.items() if v is not None}
@@ -221,6 +196,8 @@ def record(row: dict) -> dict:
 def _camel(value: Any) -> Any:
     if isinstance(value, dict):
         return {CAMEL.get(k, k): _camel(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
     return value
 
 

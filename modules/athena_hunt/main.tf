@@ -18,33 +18,8 @@ locals {
   regions           = length(var.regions) > 0 ? var.regions : sort(data.aws_regions.all[0].names)
   kms_key_arn       = var.kms_key_arn != null ? var.kms_key_arn : aws_kms_key.results[0].arn
   results           = "${var.name}-results-${data.aws_caller_identity.current.account_id}"
-  # The columns of a CloudTrail record as AWS documents them for Athena; the JSON-valued fields stay text.
-  columns = {
-    eventversion        = "string"
-    useridentity        = "struct<type:string,principalid:string,arn:string,accountid:string,invokedby:string,accesskeyid:string,username:string,sessioncontext:struct<attributes:struct<mfaauthenticated:string,creationdate:string>,sessionissuer:struct<type:string,principalid:string,arn:string,accountid:string,username:string>,sourceidentity:string>>"
-    eventtime           = "string"
-    eventsource         = "string"
-    eventname           = "string"
-    awsregion           = "string"
-    sourceipaddress     = "string"
-    useragent           = "string"
-    errorcode           = "string"
-    errormessage        = "string"
-    requestparameters   = "string"
-    responseelements    = "string"
-    additionaleventdata = "string"
-    requestid           = "string"
-    eventid             = "string"
-    readonly            = "string"
-    resources           = "array<struct<arn:string,accountid:string,type:string>>"
-    eventtype           = "string"
-    apiversion          = "string"
-    managementevent     = "boolean"
-    recipientaccountid  = "string"
-    eventcategory       = "string"
-    sharedeventid       = "string"
-    vpcendpointid       = "string"
-  }
+  # The columns of a CloudTrail record as AWS documents them for Athena: the file hunt --engine athena reads too.
+  columns = jsondecode(file("${path.module}/../../lambda_src/cryptoguard/data/cloudtrail_table.json")).columns
   queries = {
     launches-by-principal = {
       description = "Instances launched per principal, account and region: the fleets of the seeds (RunInstances of 500, Auto Scaling groups of 999)."
@@ -124,8 +99,8 @@ resource "aws_glue_catalog_table" "cloudtrail" {
     dynamic "columns" {
       for_each = local.columns
       content {
-        name = columns.key
-        type = columns.value
+        name = lower(columns.value.name)
+        type = lower(columns.value.type)
       }
     }
   }

@@ -47,6 +47,10 @@ run "the_table_projects_every_account_region_and_day_of_the_organisation_trail" 
     error_message = "the partition columns hunt --engine athena filters on"
   }
   assert {
+    condition     = contains([for c in one(aws_glue_catalog_table.cloudtrail.storage_descriptor).columns : c.name], "sourceipaddress") && alltrue([for c in one(aws_glue_catalog_table.cloudtrail.storage_descriptor).columns : c.name == lower(c.name) && c.type == lower(c.type)])
+    error_message = "the columns of lambda_src/cryptoguard/data/cloudtrail_table.json, lower-cased for Glue"
+  }
+  assert {
     condition     = aws_glue_catalog_database.this.name == "cryptoguard_hunt" && aws_glue_catalog_table.cloudtrail.name == "cloudtrail"
     error_message = "the names hunt uses by default"
   }

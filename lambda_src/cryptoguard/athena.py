@@ -20,12 +20,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from cryptoguard import patterns, safejson
+from cryptoguard import patterns, safejson, sources
 from cryptoguard.costs import prices
 from cryptoguard.hunt import UsageError
 from cryptoguard.records import CLOUDTRAIL_DETAIL_TYPE, MalformedEvent
 from cryptoguard.scan import Scope
-from cryptoguard.sources import EARLIEST, Source, SourceError
+from cryptoguard.sources import EARLIEST, Source
 
 TABLE = json.loads((Path(__file__).parent / "data" / "cloudtrail_table.json").read_text())["columns"]
 TABLE_COLUMNS = tuple(c["name"].lower() for c in TABLE)
@@ -247,11 +247,7 @@ def unloaded(s3: Any, prefix: str) -> list[Source]:
 
 def fetch_unloaded(uri: str, s3: Any) -> bytes:
     """One UNLOADed file's rows as the CloudTrail document they were read from: one file in memory at a time."""
-    bucket, _, key = uri[len("s3://") :].partition("/")
-    try:
-        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
-    except Exception as exc:  # botocore raises many kinds; hunt reports it as an unreadable input
-        raise SourceError(f"{uri}: cannot read ({exc})") from None
+    body = sources.fetch(uri, s3)
     text = gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body
     return json.dumps({"Records": [record(json.loads(line)) for line in text.splitlines() if line.strip()]}).encode()
 
@@ -282,4 +278,4 @@ def prepare(args: Any, scope: Scope) -> tuple[list[Source], Any] | None:
         f"about ${scanned_cost(scanned):.4f}",
         file=sys.stderr,
     )
-    return listed, lambda uri, _=None: fetch_unloaded(uri, s3)
+    return listed, lambda uri: fetch_unloaded(uri, s3)

@@ -41,7 +41,7 @@ except ImportError:  # pragma: no cover - results are pickled instead
     _packer = _unpacker = None
 
 MAX_ERRORS_SHOWN = 20
-Fetch = Callable[[str, Any], bytes]  # a source's bytes from its URI (and an S3 client)
+Fetch = Callable[[str], bytes]  # a source's bytes from its URI
 REORDER_WINDOW = timedelta(hours=1)
 COUNTED_AHEAD = 100_000  # sources listed ahead to give the progress bar a total (and an ETA)
 # Files per worker task, and tasks in flight per worker: enough that no worker waits on the parent, few enough
@@ -89,19 +89,19 @@ class Summary:
         return "\n".join(lines)
 
 
-def _scan(batch: list[Source], scope: Scope, s3: Any = None, fetch: Fetch = sources.fetch) -> list[FileResult]:
+def _scan(batch: list[Source], scope: Scope, fetch: Fetch = sources.fetch) -> list[FileResult]:
     """Read and scan a few sources (one task for a worker: files are often small, and each task costs a round
     trip between processes)."""
     results = []
     for source in batch:
-        if source.uri == sources.STDIN and fetch is sources.fetch:
+        if source.uri == sources.STDIN:
             results += _stdin(scope)
             continue
         if source.error:
             results.append(FileResult(source.uri, unreadable=source.error))
             continue
         try:
-            data = fetch(source.uri, s3)
+            data = fetch(source.uri)
         except SourceError as exc:
             results.append(FileResult(source.uri, unreadable=str(exc)))
             continue
@@ -174,7 +174,7 @@ def _batches(listed: Iterable[Source], size: int) -> Iterator[list[Source]]:
 
 
 def scanned(
-    listed: Iterable[Source], scope: Scope, workers: int = 1, s3: Any = None, fetch: Fetch = sources.fetch
+    listed: Iterable[Source], scope: Scope, workers: int = 1, fetch: Fetch = sources.fetch
 ) -> Generator[tuple[FileResult, Source | None], None, None]:
     """Each source's result, in listing order, and the source after it (None at the end). With workers, a
     bounded number of batches of files are read ahead in other processes while the caller evaluates."""
@@ -185,7 +185,7 @@ def scanned(
 
     def start(batch: list[Source]) -> Future | list[FileResult]:
         if pool is None or any(source.uri == sources.STDIN for source in batch):  # standard input is ours
-            return _scan(batch, scope, s3, fetch)
+            return _scan(batch, scope, fetch)
         return pool.submit(_scan_packed, batch, scope)
 
     batches = _batches(listed, BATCH_FILES if pool is not None else 1)
@@ -326,7 +326,6 @@ def run(
     incidents: bool = False,
     reorder_window: timedelta = REORDER_WINDOW,
     progress: bool = False,
-    s3: Any = None,
     fetch: Fetch = sources.fetch,
 ) -> Summary:
     """Hunt the `listed` sources (sources.listing) with the rules of `ctx`, writing to `writer`."""
@@ -336,7 +335,7 @@ def run(
     if progress:
         listed, total = _counted(listed)
         hunt.bar = _progress_bar(total, err)
-    results = scanned(listed, scope, workers, s3, fetch)
+    results = scanned(listed, scope, workers, fetch)
     try:
         for result, following in results:
             hunt.take(result, following, reorder_window)

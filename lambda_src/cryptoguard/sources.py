@@ -15,7 +15,7 @@ from __future__ import annotations
 import heapq
 import os
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
@@ -225,7 +225,7 @@ def _streams(tree: Tree, folder: str, parents: list[str], filters: Filters) -> I
         yield from _streams(tree, path, [*parents, sub], filters)
 
 
-def listing(paths: list[str], filters: Filters, s3: Callable[[], Any] | None = None) -> Iterator[Source]:
+def listing(paths: list[str], filters: Filters) -> Iterator[Source]:
     """Every source under `paths` that the filters leave, in (bound, uri) order. A missing path or an S3 prefix
     that cannot be listed raises SourceError before anything is read."""
     streams: list[Iterator[Source]] = []
@@ -234,7 +234,7 @@ def listing(paths: list[str], filters: Filters, s3: Callable[[], Any] | None = N
             streams.append(iter([Source(EARLIEST, STDIN)]))
         elif path.startswith("s3://"):
             bucket, _, prefix = path[len("s3://") :].partition("/")
-            streams.extend(_s3_streams(S3Tree(s3() if s3 else s3_client(), bucket), prefix.strip("/"), filters))
+            streams.extend(_s3_streams(S3Tree(s3_client(), bucket), prefix.strip("/"), filters))
         elif Path(path).is_dir():
             root = path.rstrip("/") or "/"
             streams.extend(_streams(LocalTree(), root, root.split("/"), filters))
@@ -266,11 +266,8 @@ def s3_client() -> Any:
 
 
 def fetch(uri: str, s3: Any = None) -> bytes:
-    """The bytes of one source; SourceError with the reason when they cannot be had."""
-    import sys
-
-    if uri == STDIN:
-        return sys.stdin.buffer.read()
+    """The bytes of one file or S3 object (standard input is hunt's to read, a slice at a time); SourceError
+    with the reason when they cannot be had. `s3`: a client other than this process's own."""
     if uri.startswith("s3://"):
         bucket, _, key = uri[len("s3://") :].partition("/")
         try:

@@ -177,7 +177,7 @@ def test_the_query_round_trip_on_moto(aws_in_process):
     assert [r["eventID"] for r in json.loads(data)["Records"]] == [r["eventID"] for r in records]
     out = io.StringIO()
     ctx = Context(Settings(allowed_regions=sc.ALLOWED_REGIONS))
-    fetch = lambda uri, _=None: athena.fetch_unloaded(uri, s3)  # noqa: E731 - as athena.prepare hands it over
+    fetch = lambda uri: athena.fetch_unloaded(uri, s3)  # noqa: E731 - as athena.prepare hands it over
     hunt_module.run(listed, ctx, report.JsonLines(out), err=io.StringIO(), fetch=fetch)
     assert {json.loads(line)["rule_id"] for line in out.getvalue().splitlines()} >= {"CG-REGION-001"}
     assert athena.scanned_cost(10**12) == pytest.approx(5.0) and athena.scanned_cost(0) > 0

@@ -274,7 +274,7 @@ def _in_process(records: list[dict], fmt: str, incidents: bool = False) -> str:
     listed = iter([sources.Source(sources.EARLIEST, "x.json")])
     data = json.dumps({"Records": records}).encode()
     writer = report.WRITERS[fmt](out)
-    hunt_module.run(listed, ctx, writer, err=io.StringIO(), incidents=incidents, fetch=lambda uri, s3=None: data)
+    hunt_module.run(listed, ctx, writer, err=io.StringIO(), incidents=incidents, fetch=lambda uri: data)
     return out.getvalue()
 
 

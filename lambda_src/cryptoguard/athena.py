@@ -258,6 +258,8 @@ def prepare(args: Any, scope: Scope) -> tuple[list[Source], Any] | None:
     import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
+    from cryptoguard.sessions import ADAPTIVE_RETRIES
+
     if args.paths:
         raise UsageError("--engine athena reads the trail through Athena: give no paths")
     if scope.filters.since is None or scope.filters.until is None:
@@ -265,7 +267,8 @@ def prepare(args: Any, scope: Scope) -> tuple[list[Source], Any] | None:
     if args.print_sql:
         print(query(scope, args.database, args.table, "s3://<workgroup result location>/unload/<run>/"))
         return None
-    athena, s3 = boto3.client("athena"), boto3.client("s3")
+    # Adaptive retries, as every client here: Athena throttles StartQueryExecution and polling under load.
+    athena, s3 = boto3.client("athena", config=ADAPTIVE_RETRIES), boto3.client("s3", config=ADAPTIVE_RETRIES)
     try:
         output = results_prefix(athena, args.workgroup)
         execution = execute(athena, query(scope, args.database, args.table, output), args.workgroup)

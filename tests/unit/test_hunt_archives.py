@@ -143,6 +143,10 @@ def test_filters_never_fetch_files_outside_them(trail):
     other = root / "AWSLogs" / "o-abc123defg" / "999999999999" / "CloudTrail" / "us-west-2" / "2024" / "02" / "26"
     other.mkdir(parents=True)
     (other / "999999999999_CloudTrail_us-west-2_20240226T2040Z_x.json.gz").write_bytes(b"\x1f\x8b not gzip")
+    # Delivered on the right day but before --since, and after --until plus the reorder window: by name alone.
+    day = root / "AWSLogs" / "o-abc123defg" / sc.ACCOUNT / "CloudTrail" / "us-west-2" / "2024" / "02" / "26"
+    for stamp in ("20240226T1955Z", "20240226T2355Z"):
+        (day / f"{sc.ACCOUNT}_CloudTrail_us-west-2_{stamp}_x.json.gz").write_bytes(b"\x1f\x8b not gzip")
     proc = hunt(
         str(root),
         "--allowed-regions",
@@ -241,6 +245,7 @@ def test_the_fast_path_and_the_standard_library_agree(trail, tmp_path):
         ("{" + '"Records": [' + ", ".join(hostile) + "]}").encode(),
         "\n".join(json.dumps(r) for r in records[:9]).encode() + b"\nnot json\n",
         b"\x1f\x8b broken",
+        ("{" + '"Records": [' + ", ".join(escaped) + "]}").encode(),  # well-formed: the fast path reads it
     ]
     s = scan.Scope(sc.ALLOWED_REGIONS, 4.0)
     for data in documents:
@@ -252,9 +257,19 @@ def test_the_fast_path_and_the_standard_library_agree(trail, tmp_path):
             slow.filtered,
         )
         assert [(h.record, h.index, h.line) for h in fast.hits] == [(h.record, h.index, h.line) for h in slow.hits]
-    tagged = scan.scan(documents[1], "f", s)
+    tagged = scan.scan(documents[-1], "f", s, fast=True)
     keys = {h.record.request["tagSet"]["items"][0]["key"] for h in tagged.hits if h.record.event_name == "CreateTags"}
     assert keys == {"cryptoguard:protect", "cryptoguard:escaped"}
+
+
+def test_only_patterns_reading_gate_fields_alone_deliver_without_matching():
+    """The fast path delivers a record without matching only for a pattern that reads nothing but the fields
+    it already read (ECS calls); a pattern reading requestParameters (protection tags) is always matched."""
+    from cryptoguard import patterns
+
+    assert scan._decided_by_gate_fields(patterns.named("ecs").pattern)
+    assert not scan._decided_by_gate_fields(patterns.named("protection_tags").pattern)
+    assert not scan._decided_by_gate_fields(patterns.named("unused_region_activity").pattern)
 
 
 def test_workers_write_byte_identical_findings(tmp_path):
